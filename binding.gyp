@@ -1,0 +1,51 @@
+# The portable CPU build that node-gyp-build runs on install when no prebuilt binary
+# matches. The source lists come from native/sources.json, which CMakeLists.txt reads too.
+# Each instruction set is a static library of its own so that its -m flags reach only
+# the files written for it; the dispatcher picks one at load time by cpuid.
+{
+  'target_defaults': {
+    'cflags!': ['-fno-exceptions'],
+    'cflags_cc!': ['-fno-exceptions', '-std=gnu++17'],
+    'cflags_cc': ['-std=c++17', '-O3', '-fPIC', '-fvisibility=hidden'],
+    'include_dirs': ['<!(node -p "require(\'node-addon-api\').include_dir")', 'native'],
+    'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+    'xcode_settings': {
+      'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',
+      'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
+      'MACOSX_DEPLOYMENT_TARGET': '11.0'
+    }
+  },
+  'targets': [
+    {
+      'target_name': 'recurrent',
+      'sources': ['<!@(node native/sources.js core)'],
+      'libraries': ['-lpthread'],
+      'conditions': [
+        ['target_arch=="x64"', {
+          'dependencies': ['recurrent_isa_avx2', 'recurrent_isa_avx512'],
+          'defines': ['RECURRENT_HAVE_X86_ISAS=1']
+        }]
+      ]
+    }
+  ],
+  'conditions': [
+    ['target_arch=="x64"', {
+      'targets': [
+        {
+          'target_name': 'recurrent_isa_avx2',
+          'type': 'static_library',
+          'sources': ['<!@(node native/sources.js avx2)'],
+          'cflags_cc': ['<!@(node native/sources.js flags.avx2)'],
+          'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS': ['<!@(node native/sources.js flags.avx2)'] }
+        },
+        {
+          'target_name': 'recurrent_isa_avx512',
+          'type': 'static_library',
+          'sources': ['<!@(node native/sources.js avx512)'],
+          'cflags_cc': ['<!@(node native/sources.js flags.avx512)'],
+          'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS': ['<!@(node native/sources.js flags.avx512)'] }
+        }
+      ]
+    }]
+  ]
+}

@@ -1,0 +1,27 @@
+// The avx2 kernel table: the shared kernel templates compiled over simd_avx2.h
+// (-mavx2 -mfma, set per file by binding.gyp and CMakeLists.txt from native/sources.json).
+#include <cstdint>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/simd_avx2.h"
+
+namespace recurrent {
+namespace cpu {
+namespace {
+
+constexpr int kGemmMr = 6;  // micro-kernel rows
+constexpr int kGemmNv = 2;  // micro-kernel column vectors
+
+#include "kernels/cpu/gemm_microkernel_impl.h"
+#include "kernels/cpu/elementwise_kernels_impl.h"
+#include "kernels/cpu/kernel_table_impl.h"
+
+}  // namespace
+
+const CpuKernels& kernels_avx2() {
+  static const CpuKernels table = make_kernel_table(Isa::Avx2);
+  return table;
+}
+
+}  // namespace cpu
+}  // namespace recurrent

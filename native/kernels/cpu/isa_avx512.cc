@@ -1,0 +1,27 @@
+// The avx512 kernel table: the shared kernel templates compiled over simd_avx512.h
+// (-mavx512f/bw/vl/dq -mfma, set per file by binding.gyp and CMakeLists.txt from native/sources.json).
+#include <cstdint>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/simd_avx512.h"
+
+namespace recurrent {
+namespace cpu {
+namespace {
+
+constexpr int kGemmMr = 12;  // micro-kernel rows
+constexpr int kGemmNv = 2;  // micro-kernel column vectors
+
+#include "kernels/cpu/gemm_microkernel_impl.h"
+#include "kernels/cpu/elementwise_kernels_impl.h"
+#include "kernels/cpu/kernel_table_impl.h"
+
+}  // namespace
+
+const CpuKernels& kernels_avx512() {
+  static const CpuKernels table = make_kernel_table(Isa::Avx512);
+  return table;
+}
+
+}  // namespace cpu
+}  // namespace recurrent

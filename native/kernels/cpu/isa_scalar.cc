@@ -1,0 +1,27 @@
+// The scalar kernel table: the shared kernel templates compiled over simd_scalar.h
+// (no extra flags, set per file by binding.gyp and CMakeLists.txt from native/sources.json).
+#include <cstdint>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/simd_scalar.h"
+
+namespace recurrent {
+namespace cpu {
+namespace {
+
+constexpr int kGemmMr = 4;  // micro-kernel rows
+constexpr int kGemmNv = 4;  // micro-kernel column vectors
+
+#include "kernels/cpu/gemm_microkernel_impl.h"
+#include "kernels/cpu/elementwise_kernels_impl.h"
+#include "kernels/cpu/kernel_table_impl.h"
+
+}  // namespace
+
+const CpuKernels& kernels_scalar() {
+  static const CpuKernels table = make_kernel_table(Isa::Scalar);
+  return table;
+}
+
+}  // namespace cpu
+}  // namespace recurrent

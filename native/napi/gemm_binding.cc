@@ -1,0 +1,90 @@
+// Low-level kernels exposed for benchmarks and for checking every ISA against the
+// references: GEMM and the element-wise activations. Synchronous: they are single ops.
+#include <string>
+
+#include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/gemm.h"
+#include "napi/arguments.h"
+#include "napi/bindings.h"
+
+namespace recurrent {
+namespace napi {
+namespace {
+
+// Elements a row-major matrix of `rows` x `cols` with row stride `ld` spans.
+int64_t span(int64_t rows, int64_t cols, int64_t ld, const char* op, const char* name) {
+  if (ld < cols || ld < 1) {
+    throw ArgumentError{std::string(op) + ": leading dimension of " + name + " (" + std::to_string(ld) +
+                            ") is smaller than its row length " + std::to_string(cols),
+                        true};
+  }
+  return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+Napi::Value sgemm(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const char* op = "sgemm";
+    Napi::Object o = require_object(info, 0, op);
+    const bool ta = get_bool_or(o, "transA", op, false);
+    const bool tb = get_bool_or(o, "transB", op, false);
+    const int64_t m = get_int(o, "m", op, 0), n = get_int(o, "n", op, 0), k = get_int(o, "k", op, 0);
+    const int64_t lda = get_int_or(o, "lda", op, 1, ta ? m : k);
+    const int64_t ldb = get_int_or(o, "ldb", op, 1, tb ? k : n);
+    const int64_t ldc = get_int_or(o, "ldc", op, 1, n);
+    const float alpha = static_cast<float>(has(o, "alpha") ? get_number(o, "alpha", op) : 1.0);
+    const float beta = static_cast<float>(has(o, "beta") ? get_number(o, "beta", op) : 0.0);
+    const bool reference = get_bool_or(o, "reference", op, false);
+    Napi::Float32Array a = get_f32(o, "a", op, ta ? span(k, m, lda, op, "a") : span(m, k, lda, op, "a"));
+    Napi::Float32Array b = get_f32(o, "b", op, tb ? span(n, k, ldb, op, "b") : span(k, n, ldb, op, "b"));
+    Napi::Float32Array c = get_f32(o, "c", op, span(m, n, ldc, op, "c"));
+    (reference ? cpu::sgemm_reference : cpu::sgemm)(ta, tb, m, n, k, alpha, a.Data(), lda, b.Data(), ldb, beta,
+                                                    c.Data(), ldc);
+    return c;
+  });
+}
+
+Activation parse_activation(const std::string& name, const char* op) {
+  if (name == "linear") return Activation::Linear;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  if (name == "relu") return Activation::Relu;
+  if (name == "hardSigmoid") return Activation::HardSigmoid;
+  throw ArgumentError{std::string(op) + ": unknown activation '" + name +
+                          "' (expected linear, tanh, sigmoid, relu, hardSigmoid)",
+                      true};
+}
+
+// elementwise({ op: 'tanh'|'sigmoid'|'relu'|'hardSigmoid'|'linear'|'exp'|'log'|'softmax', x, y, cols? })
+Napi::Value elementwise(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const char* op = "elementwise";
+    Napi::Object o = require_object(info, 0, op);
+    const std::string name = get_string(o, "op", op);
+    Napi::Float32Array x = get_f32(o, "x", op, 0);
+    const int64_t n = static_cast<int64_t>(x.ElementLength());
+    Napi::Float32Array y = get_f32(o, "y", op, n);
+    const cpu::CpuKernels& k = cpu::active_kernels();
+    if (name == "exp") {
+      k.exp(x.Data(), y.Data(), n);
+    } else if (name == "log") {
+      k.log(x.Data(), y.Data(), n);
+    } else if (name == "softmax") {
+      const int64_t cols = get_int(o, "cols", op, 1);
+      if (n % cols != 0) throw ArgumentError{"elementwise: softmax length " + std::to_string(n) + " is not a multiple of cols " + std::to_string(cols), true};
+      k.softmax_rows(x.Data(), y.Data(), n / cols, cols);
+    } else {
+      k.activation(parse_activation(name, op), x.Data(), y.Data(), n);
+    }
+    return y;
+  });
+}
+
+}  // namespace
+
+void register_gemm(Napi::Env env, Napi::Object exports) {
+  exports.Set("sgemm", Napi::Function::New(env, sgemm, "sgemm"));
+  exports.Set("elementwise", Napi::Function::New(env, elementwise, "elementwise"));
+}
+
+}  // namespace napi
+}  // namespace recurrent
