@@ -1,0 +1,66 @@
+// Runtime settings and facts: instruction set, threads, which binaries are in use.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { cpu, cuda, CudaDeviceInfo, Isa, packageRoot } from './native';
+
+/** Instruction set of the CPU kernels in use ('avx512', 'avx2' or 'scalar'). */
+export function getIsa(): Isa {
+  return cpu().binding.runtimeInfo().isa;
+}
+
+/**
+ * Switches the CPU kernels to another instruction set the processor supports (for
+ * benchmarks and checks). Throws a RangeError naming the best available one otherwise.
+ */
+export function setIsa(isa: Isa): void {
+  cpu().binding.setIsa(isa);
+}
+
+/** Threads the native core uses (the calling thread included). */
+export function getNumThreads(): number {
+  return cpu().binding.runtimeInfo().threads;
+}
+
+/** Sets the native thread count; 0 restores the default (RECURRENT_NUM_THREADS or the cores available). */
+export function setNumThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 1024) {
+    throw new RangeError(`setNumThreads: expected an integer in [0, 1024], received ${String(n)}`);
+  }
+  return cpu().binding.setNumThreads(n);
+}
+
+export interface Info {
+  version: string;
+  binary: { file: string; source: 'build' | 'prebuild' };
+  isa: Isa;
+  isaAvailable: Isa[];
+  isaBuilt: Isa[];
+  threads: number;
+  cpu: string;
+  platform: string;
+  node: string;
+  napi: string;
+  cuda: { available: boolean; file?: string; devices: CudaDeviceInfo[]; reason?: string };
+}
+
+/** Everything `recurrent info` prints. */
+export function info(): Info {
+  const loaded = cpu();
+  const rt = loaded.binding.runtimeInfo();
+  const gpu = cuda();
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  return {
+    version: pkg.version,
+    binary: { file: loaded.file, source: loaded.source },
+    isa: rt.isa,
+    isaAvailable: rt.isaAvailable,
+    isaBuilt: rt.isaBuilt,
+    threads: rt.threads,
+    cpu: rt.cpu,
+    platform: `${process.platform}-${process.arch}`,
+    node: process.versions.node,
+    napi: process.versions.napi ?? 'unknown',
+    cuda: { available: gpu.binding !== undefined, file: gpu.file, devices: gpu.devices, reason: gpu.reason },
+  };
+}
