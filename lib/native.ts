@@ -173,7 +173,7 @@ function nvidiaDevicePresent(): boolean {
 export function probeCuda(root: string = packageRoot, env: NodeJS.ProcessEnv = process.env): CudaStatus {
   if (env.RECURRENT_BACKEND === 'cpu') return { devices: [], reason: 'RECURRENT_BACKEND=cpu' };
   const file = cudaBinaryCandidates(root).find((p) => fs.existsSync(p));
-  if (!file) return { devices: [], reason: 'no CUDA build of recurrent is installed (build it with npm run build:cmake where nvcc is present)' };
+  if (!file) return { devices: [], reason: 'no CUDA build of recurrent is installed (build it with npm run build:cuda where nvcc is present)' };
   if (!nvidiaDevicePresent() && env.RECURRENT_CUDA_PROBE_ANYWAY !== '1') {
     return { devices: [], reason: 'no NVIDIA GPU found (no /dev/nvidiactl): using the CPU' };
   }
