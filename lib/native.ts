@@ -178,13 +178,19 @@ export function probeCuda(root: string = packageRoot, env: NodeJS.ProcessEnv = p
     return { devices: [], reason: 'no NVIDIA GPU found (no /dev/nvidiactl): using the CPU' };
   }
   // Test-load in a child: a broken driver or runtime may abort the process that loads it.
+  // The child writes only the error's message to stderr: an uncaught error's last stderr
+  // line is Node's version banner, which says nothing about why the load failed.
   const probe = childProcess.spawnSync(
     process.execPath,
-    ['-e', `const b = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify(b.devices()));`],
+    [
+      '-e',
+      `try { const b = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify(b.devices())); }` +
+        ` catch (e) { process.stderr.write(String(e && e.message || e)); process.exit(1); }`,
+    ],
     { encoding: 'utf8', timeout: 30000, env },
   );
   if (probe.status !== 0) {
-    const why = (probe.stderr || probe.error?.message || `exit ${probe.status ?? probe.signal}`).trim().split('\n').slice(-1)[0];
+    const why = (probe.stderr.trim() || probe.error?.message || `exit ${probe.status ?? probe.signal}`).split('\n')[0];
     return { devices: [], file, reason: `the CUDA build failed to load in a test process (${why}): using the CPU` };
   }
   let devices: CudaDeviceInfo[];
