@@ -1,4 +1,4 @@
-// The CUDA addon (recurrent_cuda.node, built by `npm run build:cmake` where nvcc is
+// The CUDA addon (recurrent_cuda.node, built by `npm run build:cuda` where nvcc is
 // present): it must load and say "no device" on a machine without a GPU or driver, the
 // loader must fall back to the CPU when the binary is missing, broken or finds no
 // device, and on a GPU the fused LSTM element-wise kernel must match a plain reference.
@@ -13,7 +13,7 @@ import { maxAbsDiff, Rng } from './support/random';
 const cudaAddon = path.join(packageRoot, 'build-cmake', 'Release', 'recurrent_cuda.node');
 const built = fs.existsSync(cudaAddon);
 const gpuPresent = process.platform === 'linux' && (fs.existsSync('/dev/nvidiactl') || fs.existsSync('/dev/nvidia0'));
-const notBuilt = `${path.relative(packageRoot, cudaAddon)} is not built (run npm run build:cmake where nvcc is present)`;
+const notBuilt = `${path.relative(packageRoot, cudaAddon)} is not built (run npm run build:cuda where nvcc is present)`;
 
 // The environment of a probe that tries the CUDA build even without /dev/nvidiactl.
 function probeEnv(): NodeJS.ProcessEnv {

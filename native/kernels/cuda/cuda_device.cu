@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "common/cell_math.h"
 #include "kernels/cuda/cuda_device.h"
 
 namespace recurrent {
@@ -146,13 +147,12 @@ __global__ void lstm_pointwise_forward_kernel(float* __restrict__ c, float* __re
        idx += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t b = idx / H, j = idx - b * H;
     const float* row = pre + b * 4 * H;  // [4H]: i, f, c, o
-    const float i = activate(ract, row[j]);
-    const float f = activate(ract, row[H + j]);
-    const float g = activate(act, row[2 * H + j]);
-    const float o = activate(ract, row[3 * H + j]);
-    const float cn = f * c_prev[idx] + i * g;
+    float i, f, g, o, cn, hn;
+    // The same step function the CPU kernels use (common/cell_math.h); no peepholes here.
+    lstm_step_forward(act, ract, row[j], row[H + j], row[2 * H + j], row[3 * H + j], c_prev[idx], 0.0f, 0.0f, 0.0f,
+                      &i, &f, &g, &o, &cn, &hn);
     c[idx] = cn;
-    h[idx] = o * activate(act, cn);
+    h[idx] = hn;
   }
 }
 
