@@ -40,12 +40,71 @@ export interface SgemmArgs {
 
 export type ElementwiseOp = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid' | 'exp' | 'log' | 'softmax';
 
+export type RnnCell = 'simpleRnn' | 'lstm' | 'gru';
+export type RnnActivation = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid';
+
+/**
+ * Arguments of the whole-sequence recurrent layer op (semantics: native/kernels/rnn_layer.h;
+ * checks: native/napi/rnn_arguments.h). B batch, T steps, I input, H units, G gates
+ * (simpleRnn 1, gru 3, lstm 4). `T` is the data type: Float32Array for the fast paths,
+ * Float64Array for the reference.
+ */
+export interface RnnLayerArgs<T extends Float32Array | Float64Array = Float32Array> {
+  cell: RnnCell;
+  batch: number;
+  steps: number;
+  input: number;
+  units: number;
+  /** Default 'tanh'. */
+  activation?: RnnActivation;
+  /** LSTM and GRU gates; default 'sigmoid'. */
+  recurrentActivation?: RnnActivation;
+  /** GRU; default true (bias [2, 3H]); false: bias [3H]. */
+  resetAfter?: boolean;
+  /** LSTM; needs peepholeWeights. */
+  peephole?: boolean;
+  goBackwards?: boolean;
+  /** Truncated BPTT chunk length in steps; 0 (default): full BPTT. */
+  truncateSteps?: number;
+  /** Default true: y is [B, T, H]; false: y is the final h [B, H] and dy is [B, H]. */
+  returnSequences?: boolean;
+  x: T; // [B, T, I]
+  h0?: T; // [B, H]
+  c0?: T; // [B, H] (LSTM)
+  /** [B, T], by input time; 1 = valid. */
+  mask?: Uint8Array;
+  kernel: T; // [I, G*H]
+  recurrentKernel: T; // [H, G*H]
+  bias?: T; // [G*H], or [2, 3H] for GRU with resetAfter
+  peepholeWeights?: T; // [3, H] (i, f, o)
+  /** Any of these requests the backward pass. */
+  dy?: T; // [B, T, H], or [B, H] without returnSequences
+  dhFinal?: T; // [B, H]
+  dcFinal?: T; // [B, H] (LSTM)
+}
+
+export interface RnnLayerResult<T extends Float32Array | Float64Array = Float32Array> {
+  y: T; // [B, T, H] in processing order, or [B, H] without returnSequences
+  hFinal: T; // [B, H]
+  cFinal?: T; // [B, H] (LSTM)
+  /** The gradients, present when dy, dhFinal or dcFinal was given. */
+  dx?: T; // [B, T, I]
+  dh0?: T; // [B, H]
+  dc0?: T; // [B, H] (LSTM)
+  dKernel?: T; // [I, G*H]
+  dRecurrentKernel?: T; // [H, G*H]
+  dBias?: T; // as bias, when a bias was given
+  dPeephole?: T; // [3, H] (LSTM with peephole)
+}
+
 export interface CpuBinding {
   runtimeInfo(): RuntimeInfo;
   setIsa(isa: Isa): void;
   setNumThreads(n: number): number;
   sgemm(args: SgemmArgs): Float32Array;
   elementwise(args: { op: ElementwiseOp; x: Float32Array; y: Float32Array; cols?: number }): Float32Array;
+  /** The double-precision reference of the layer op: forward, and backward when asked. */
+  rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;
   [name: string]: unknown;
 }
 
