@@ -105,6 +105,8 @@ export interface CpuBinding {
   elementwise(args: { op: ElementwiseOp; x: Float32Array; y: Float32Array; cols?: number }): Float32Array;
   /** The double-precision reference of the layer op: forward, and backward when asked. */
   rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;
+  /** The fast float32 layer op on a worker thread. */
+  rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>>;
   [name: string]: unknown;
 }
 

@@ -57,7 +57,7 @@ test('RECURRENT_NUM_THREADS sets the default thread count', (t) => {
   t.is((JSON.parse(r.stdout) as recurrent.Info).threads, 1);
 });
 
-test('setNumThreads and setIsa change the runtime, with clear errors for bad values', (t) => {
+test.serial('setNumThreads and setIsa change the runtime, with clear errors for bad values', (t) => {
   const before = recurrent.getNumThreads();
   t.is(recurrent.setNumThreads(1), 1);
   t.is(recurrent.getNumThreads(), 1);
