@@ -68,6 +68,8 @@ export interface RnnLayerArgs<T extends Float32Array | Float64Array = Float32Arr
   truncateSteps?: number;
   /** Default true: y is [B, T, H]; false: y is the final h [B, H] and dy is [B, H]. */
   returnSequences?: boolean;
+  /** Default true; false skips dx (a first layer's input needs no gradient). */
+  inputGradient?: boolean;
   x: T; // [B, T, I]
   h0?: T; // [B, H]
   c0?: T; // [B, H] (LSTM)

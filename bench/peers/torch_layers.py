@@ -31,19 +31,16 @@ import time
 import torch
 from torch import nn
 
-# id, cell, input, units, batch, steps, return_sequences, input_grad, train
+# The workloads, shared with bench/layers.ts: bench/layer_workloads.json.
+# Tuples: id, cell, input, units, batch, steps, return_sequences, input_grad, train.
 # input_grad: the layer's input comes from a trainable layer (Embedding or another RNN),
 # so a training step also needs dL/dx.
-WORKLOADS = [
-    ("W1/gru1", "gru", 32, 24, 128, 256, True, True, True),
-    ("W1/gru2", "gru", 24, 24, 128, 256, False, True, True),
-    ("W2", "lstm", 128, 256, 64, 100, False, False, True),
-    ("W3", "lstm", 512, 1024, 64, 50, False, False, True),
-    ("W4", "lstm", 64, 512, 32, 100, True, True, True),
-    ("W5", "simpleRnn", 50, 5, 32, 80, False, True, True),
-    ("W6", "lstm", 128, 256, 1, 100, False, False, False),
-    ("W7", "lstm", 64, 128, 64, 200, False, True, True),
-]
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "layer_workloads.json")) as f:
+    WORKLOADS = [
+        (w["id"], w["cell"], w["input"], w["units"], w["batch"], w["steps"], w["returnSequences"],
+         w["inputGradient"], w["train"])
+        for w in json.load(f)["workloads"]
+    ]
 
 GATES = {"simpleRnn": 1, "lstm": 4, "gru": 3}
 

@@ -64,11 +64,11 @@ Napi::Value rnn_reference(const Napi::CallbackInfo& info) {
       g.dc_final = call.dc_final;
       Napi::Float64Array dx = zeros(env, B * T * I), dh0 = zeros(env, B * H);
       Napi::Float64Array dkernel = zeros(env, I * GH), drecurrent = zeros(env, H * GH);
-      g.dx = dx.Data();
+      g.dx = call.input_gradient ? dx.Data() : nullptr;
       g.dh0 = dh0.Data();
       g.dkernel = dkernel.Data();
       g.drecurrent_kernel = drecurrent.Data();
-      result.Set("dx", dx);
+      if (call.input_gradient) result.Set("dx", dx);
       result.Set("dh0", dh0);
       result.Set("dKernel", dkernel);
       result.Set("dRecurrentKernel", drecurrent);

@@ -4,7 +4,8 @@
 //   { cell: 'simpleRnn' | 'lstm' | 'gru', batch, steps, input, units,
 //     activation?, recurrentActivation?, resetAfter?, peephole?, goBackwards?, truncateSteps?,
 //     x, h0?, c0?, mask?: Uint8Array [B, T], kernel, recurrentKernel, bias?, peepholeWeights?,
-//     returnSequences? (default true), dy?, dhFinal?, dcFinal? }
+//     returnSequences? (default true), inputGradient? (default true: return dx),
+//     dy?, dhFinal?, dcFinal? }
 //
 // Every length is checked against the shapes before native code touches a buffer.
 #pragma once
@@ -76,6 +77,7 @@ struct RnnCall {
   const Real* dh_final = nullptr;
   const Real* dc_final = nullptr;
   bool return_sequences = true;
+  bool input_gradient = true;  // false: the layer's input needs no gradient (first layer)
   bool backward() const { return dy != nullptr || dh_final != nullptr || dc_final != nullptr; }
   // Keeps the input arrays alive while a worker thread reads them.
   std::vector<Napi::Reference<Napi::Value>> keep_alive;
@@ -114,6 +116,7 @@ void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) 
   c.go_backwards = get_bool_or(o, "goBackwards", op, false);
   c.truncate_steps = get_int_or(o, "truncateSteps", op, 0, 0, kMaxDim);
   call->return_sequences = get_bool_or(o, "returnSequences", op, true);
+  call->input_gradient = get_bool_or(o, "inputGradient", op, true);
   const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates();
   // Buffers are indexed with int64 arithmetic; refuse sizes whose products overflow.
   const double total = static_cast<double>(B) * T * (I > H ? I : H) + static_cast<double>(G) * H * (I + H);

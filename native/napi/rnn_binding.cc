@@ -1,6 +1,6 @@
 // rnnLayer(args): the fast CPU whole-sequence layer op, forward and (when any output
 // gradient is given) backward, on a worker thread. Returns a Promise of
-//   { y, hFinal, cFinal?, dx?, dh0?, dc0?, dKernel?, dRecurrentKernel?, dBias?, dPeephole? }
+//   { y, hFinal, cFinal?, dx? (unless inputGradient is false), dh0?, dc0?, dKernel?, dRecurrentKernel?, dBias?, dPeephole? }
 // Arguments: see rnn_arguments.h. Output arrays are allocated here on the main thread
 // and filled by the worker; the input arrays are held by references until it is done.
 #include <cstring>
@@ -32,7 +32,7 @@ class RnnLayerWorker : public Napi::AsyncWorker {
     h_final_ = output("hFinal", B * H);
     if (c.has_cell_state()) c_final_ = output("cFinal", B * H);
     if (call_->backward()) {
-      dx_ = output("dx", B * T * c.input);
+      if (call_->input_gradient) dx_ = output("dx", B * T * c.input);
       dh0_ = output("dh0", B * H);
       if (c.has_cell_state()) dc0_ = output("dc0", B * H);
       dkernel_ = output("dKernel", c.input * c.gates() * H);
