@@ -75,6 +75,8 @@ export interface RnnLayerArgs<T extends Float32Array | Float64Array = Float32Arr
   c0?: T; // [B, H] (LSTM)
   /** [B, T], by input time; 1 = valid. */
   mask?: Uint8Array;
+  /** [B, H] recurrent dropout mask (e.g. 0 or 1/(1-rate)), multiplying h_prev in the recurrent products. */
+  recurrentMask?: T;
   kernel: T; // [I, G*H]
   recurrentKernel: T; // [H, G*H]
   bias?: T; // [G*H], or [2, 3H] for GRU with resetAfter

@@ -33,6 +33,8 @@ interface Case {
   mask?: 'right' | 'left' | 'mixed';
   initialState?: boolean;
   noBias?: boolean;
+  /** Recurrent dropout: a [B, H] mask of 0 and 1/(1-0.3). */
+  recurrentDropout?: boolean;
 }
 
 function makeArgs(c: Case, seed: number): RnnLayerArgs<Float32Array> {
@@ -61,6 +63,10 @@ function makeArgs(c: Case, seed: number): RnnLayerArgs<Float32Array> {
       }
     }
     args.mask = mask;
+  }
+  if (c.recurrentDropout) {
+    args.recurrentMask = new Float32Array(c.B * c.H);
+    for (let i = 0; i < args.recurrentMask.length; i++) args.recurrentMask[i] = rng.next() < 0.3 ? 0 : 1 / 0.7;
   }
   const sequences = c.options?.returnSequences ?? true;
   args.dy = rng.f32(sequences ? c.B * c.T * c.H : c.B * c.H);
@@ -114,6 +120,7 @@ for (const [cell, options, name] of cells) {
   cases.push({ name: `${name} B4 T6 I5 H17 left mask`, cell, B: 4, T: 6, I: 5, H: 17, options, mask: 'left', initialState: true });
   cases.push({ name: `${name} B4 T7 I6 H9 mixed mask goBackwards`, cell, B: 4, T: 7, I: 6, H: 9, options: { ...options, goBackwards: true }, mask: 'mixed', initialState: true });
   cases.push({ name: `${name} B3 T8 I5 H12 truncate 3`, cell, B: 3, T: 8, I: 5, H: 12, options: { ...options, truncateSteps: 3 } });
+  cases.push({ name: `${name} B4 T6 I5 H19 recurrent dropout, mask, h0`, cell, B: 4, T: 6, I: 5, H: 19, options, mask: 'right', initialState: true, recurrentDropout: true });
   cases.push({ name: `${name} B3 T5 I4 H20 last output, no bias`, cell, B: 3, T: 5, I: 4, H: 20, options: { ...options, returnSequences: false }, noBias: true });
 }
 
@@ -140,6 +147,40 @@ test.serial('a larger layer (LSTM 64x257, B 8, T 12) matches the reference under
   await forEachIsaAsync(async (isa) => {
     compare(t, `${isa} ${c.name}`, await ops.rnnLayer(args), ref);
   });
+});
+
+test.serial('the reference with a recurrent dropout mask agrees with central differences', (t) => {
+  const reference = cpu().binding.rnnReference as (a: RnnLayerArgs<Float64Array>) => RnnLayerResult<Float64Array>;
+  for (const [cell, options, name] of cells) {
+    const args = toF64(makeArgs({ name, cell, B: 2, T: 4, I: 3, H: 4, options, initialState: true, recurrentDropout: true }, 77));
+    const { dy, dhFinal, dcFinal } = args;
+    const loss = (a: RnnLayerArgs<Float64Array>) => {
+      const r = reference({ ...a, dy: undefined, dhFinal: undefined, dcFinal: undefined });
+      let l = 0;
+      for (let i = 0; i < r.y.length; i++) l += r.y[i] * dy![i];
+      for (let i = 0; i < r.hFinal.length; i++) l += r.hFinal[i] * dhFinal![i];
+      if (r.cFinal) for (let i = 0; i < r.cFinal.length; i++) l += r.cFinal[i] * dcFinal![i];
+      return l;
+    };
+    const grads = reference(args);
+    const pairs = [['x', 'dx'], ['h0', 'dh0'], ['kernel', 'dKernel'], ['recurrentKernel', 'dRecurrentKernel'], ['bias', 'dBias'], ['peepholeWeights', 'dPeephole']] as const;
+    let worst = 0;
+    for (const [param, grad] of pairs) {
+      const values = args[param];
+      if (!values) continue;
+      for (let i = 0; i < values.length; i++) {
+        const keep = values[i];
+        values[i] = keep + 1e-6;
+        const up = loss(args);
+        values[i] = keep - 1e-6;
+        const down = loss(args);
+        values[i] = keep;
+        const fd = (up - down) / 2e-6;
+        worst = Math.max(worst, Math.abs(fd - grads[grad]![i]) / Math.max(1, Math.abs(fd)));
+      }
+    }
+    t.true(worst < 1e-6, `${name}: finite-difference error ${worst.toExponential(2)}`);
+  }
 });
 
 // --- PyTorch fixtures ---------------------------------------------------------------

@@ -83,11 +83,13 @@ RECURRENT_SHARED void gru_reset_before_backward_candidate(Activation act, Activa
   *dh_direct = dh * z;
 }
 
-// Second half, given drh = d loss / d (r * h_prev).
+// Second half, given drh = d loss / d (r * h_rec), where h_rec = h_prev * m is what the
+// recurrent product reads (m: the recurrent dropout mask, 1 without dropout).
 template <class T>
-RECURRENT_SHARED void gru_reset_before_backward_gates(Activation ract, T drh, T r, T h_prev, T* dr_pre, T* dh_direct) {
-  *dr_pre = drh * h_prev * activation_grad(ract, r);
-  *dh_direct = *dh_direct + drh * r;
+RECURRENT_SHARED void gru_reset_before_backward_gates(Activation ract, T drh, T r, T h_rec, T m, T* dr_pre,
+                                                      T* dh_direct) {
+  *dr_pre = drh * h_rec * activation_grad(ract, r);
+  *dh_direct = *dh_direct + drh * r * m;
 }
 
 }  // namespace recurrent

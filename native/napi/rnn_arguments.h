@@ -3,7 +3,7 @@
 //
 //   { cell: 'simpleRnn' | 'lstm' | 'gru', batch, steps, input, units,
 //     activation?, recurrentActivation?, resetAfter?, peephole?, goBackwards?, truncateSteps?,
-//     x, h0?, c0?, mask?: Uint8Array [B, T], kernel, recurrentKernel, bias?, peepholeWeights?,
+//     x, h0?, c0?, mask?: Uint8Array [B, T], recurrentMask? [B, H] (recurrent dropout), kernel, recurrentKernel, bias?, peepholeWeights?,
 //     returnSequences? (default true), inputGradient? (default true: return dx),
 //     dy?, dhFinal?, dcFinal? }
 //
@@ -147,13 +147,15 @@ void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) 
                           true};
     f.mask = m.Data();
   }
+  f.recurrent_mask = typed_array<Real>(o, "recurrentMask", op, B * H, false, shape_text({B, H}));
+  c.recurrent_masked = f.recurrent_mask != nullptr;
   call->dy = typed_array<Real>(o, "dy", op, call->return_sequences ? B * T * H : B * H, false,
                                call->return_sequences ? shape_text({B, T, H}) : shape_text({B, H}));
   call->dh_final = typed_array<Real>(o, "dhFinal", op, B * H, false, shape_text({B, H}));
   call->dc_final = typed_array<Real>(o, "dcFinal", op, B * H, false, shape_text({B, H}));
   if (call->dc_final != nullptr && !c.has_cell_state())
     throw ArgumentError{std::string(op) + ": 'dcFinal' applies to LSTM only", true};
-  for (const char* key : {"x", "h0", "c0", "mask", "kernel", "recurrentKernel", "bias", "peepholeWeights", "dy",
+  for (const char* key : {"x", "h0", "c0", "mask", "recurrentMask", "kernel", "recurrentKernel", "bias", "peepholeWeights", "dy",
                           "dhFinal", "dcFinal"}) {
     if (has(o, key)) call->keep_alive.push_back(Napi::Persistent(o.Get(key)));
   }

@@ -27,6 +27,9 @@ struct CellStep {
   const float* peephole = nullptr;  // [3, H] LSTM peephole weights i, f, o, or null
   const float* h_prev = nullptr;  // [B, H]
   int64_t h_prev_stride = 0;
+  const float* h_rec = nullptr;  // [B, H] h_prev * recurrent dropout mask (GRU reset_before), or null
+  int64_t h_rec_stride = 0;
+  const float* rmask = nullptr;  // [B, H] recurrent dropout mask (GRU reset_before backward), or null
   const float* c_prev = nullptr;  // [B, H] LSTM
   int64_t c_prev_stride = 0;
 

@@ -214,14 +214,15 @@ static void gru_reset_before_gates_step(const CellStep& s, int64_t r0, int64_t r
     }
     const float* x = s.xproj + b * s.xproj_stride;
     const float* hp = s.hproj + b * s.hproj_stride;
-    const float* h_prev = s.h_prev + b * s.h_prev_stride;
+    // What the candidate's recurrent product reads: h_prev, masked under recurrent dropout.
+    const float* h_rec = s.h_rec ? s.h_rec + b * s.h_rec_stride : s.h_prev + b * s.h_prev_stride;
     float* g = s.gates + b * s.gates_stride;
     float* aux = s.aux + b * s.aux_stride;
     for_each_unit(H, [&](auto tag, int64_t j) {
       using T = decltype(tag);
       T z, r, rh;
       gru_reset_before_gates(s.ract, ld(tag, x + j), ld(tag, x + H + j), ld(tag, hp + j), ld(tag, hp + H + j),
-                             ld(tag, h_prev + j), &z, &r, &rh);
+                             ld(tag, h_rec + j), &z, &r, &rh);
       st(g + j, z);
       st(g + H + j, r);
       st(aux + j, rh);
@@ -277,14 +278,16 @@ static void gru_reset_before_backward_gates_step(const CellStep& s, int64_t r0, 
   for (int64_t b = r0; b < r1; ++b) {
     if (!row_valid(s, b)) continue;  // dgx already zero, dh passes through
     const float* g = s.gates + b * s.gates_stride;
-    const float* h_prev = s.h_prev + b * s.h_prev_stride;
+    const float* h_rec = s.h_rec ? s.h_rec + b * s.h_rec_stride : s.h_prev + b * s.h_prev_stride;
+    const float* m = s.rmask ? s.rmask + b * H : nullptr;
     const float* drh = s.drh + b * H;
     float* dg = s.dgx + b * s.dgx_stride;
     float* dh = s.dh + b * H;
     for_each_unit(H, [&](auto tag, int64_t j) {
       using T = decltype(tag);
       T dr, direct = ld(tag, dh + j);
-      gru_reset_before_backward_gates(s.ract, ld(tag, drh + j), ld(tag, g + H + j), ld(tag, h_prev + j), &dr, &direct);
+      gru_reset_before_backward_gates(s.ract, ld(tag, drh + j), ld(tag, g + H + j), ld(tag, h_rec + j),
+                                      m ? ld(tag, m + j) : T(1.0f), &dr, &direct);
       st(dg + H + j, dr);
       st(dh + j, direct);
     });

@@ -19,7 +19,8 @@ struct CacheLayout {
   float* hprev;  // [B, T, H] state entering step t (h0 for the first processed step)
   float* cnew;   // [B, T, H] cell state after step t (LSTM)
   float* c0;     // [B, H] initial cell state (LSTM)
-  float* aux;    // [B, T, H] GRU: hn (reset_after) or r * h_prev (reset_before)
+  float* aux;    // [B, T, H] GRU: hn (reset_after) or r * h_rec (reset_before)
+  float* hrec;   // [B, T, H] h_prev * recurrent dropout mask: what the recurrent GEMMs read
 };
 
 CacheLayout layout(const RnnConfig& c, float* base) {
@@ -35,7 +36,11 @@ CacheLayout layout(const RnnConfig& c, float* base) {
     l.c0 = base;
     base += c.batch * H;
   }
-  if (c.cell == CellType::Gru) l.aux = base;
+  if (c.cell == CellType::Gru) {
+    l.aux = base;
+    base += BT * H;
+  }
+  l.hrec = c.recurrent_masked ? base : l.hprev;
   return l;
 }
 
@@ -79,6 +84,17 @@ void add_column_sums(const float* m, int64_t rows, int64_t width, int64_t ld, fl
   }, &ctx);
 }
 
+// Recurrent dropout: dst rows = src rows * m ([B, H], rows of dst/src `ld` apart).
+void mask_rows(float* dst, const float* src, int64_t ld, const float* m, int64_t B, int64_t H) {
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t j = 0; j < H; ++j) dst[b * ld + j] = src[b * ld + j] * m[b * H + j];
+}
+
+// dh += dhm * m, over [B, H].
+void add_masked(float* dh, const float* dhm, const float* m, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dh[i] += dhm[i] * m[i];
+}
+
 }  // namespace
 
 int64_t rnn_cache_size(const RnnConfig& c) {
@@ -86,6 +102,7 @@ int64_t rnn_cache_size(const RnnConfig& c) {
   int64_t n = BT * c.gates() * H + BT * H;
   if (c.cell == CellType::Lstm) n += BT * H + c.batch * H;
   if (c.cell == CellType::Gru) n += BT * H;
+  if (c.recurrent_masked) n += BT * H;
   return n;
 }
 
@@ -149,8 +166,13 @@ void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwar
       step.c = saved.cnew + t * H;
     }
     if (c.cell == CellType::Gru) step.aux = saved.aux + t * H;
+    if (io.recurrent_mask) {
+      mask_rows(saved.hrec + t * H, step.h_prev, row_stride, io.recurrent_mask, B, H);
+      step.h_rec = saved.hrec + t * H;
+      step.h_rec_stride = row_stride;
+    }
 
-    sgemm_packed(false, B, 1.0f, step.h_prev, row_stride, u_main, 0.0f, hproj.get(), step.hproj_stride);
+    sgemm_packed(false, B, 1.0f, saved.hrec + t * H, row_stride, u_main, 0.0f, hproj.get(), step.hproj_stride);
     switch (c.cell) {
       case CellType::SimpleRnn: run_step(kern.rnn_forward, step, B, grain); break;
       case CellType::Lstm: run_step(kern.lstm_forward, step, B, grain); break;
@@ -196,6 +218,18 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
   }
   std::unique_ptr<float[]> drh;
   if (gru_before) drh = uninitialized(B * H);
+  // Under recurrent dropout, dG U^T is the gradient of h_prev * m: it reaches dh times m.
+  const float* rmask = in.recurrent_mask;
+  std::unique_ptr<float[]> dhm;
+  if (rmask) dhm = uninitialized(B * H);
+  auto recurrent_grad = [&](const float* dg, int64_t ld, const PackedMatrix& ut) {
+    if (!rmask) {
+      sgemm_packed(false, B, 1.0f, dg, ld, ut, 1.0f, dh.get(), H);
+      return;
+    }
+    sgemm_packed(false, B, 1.0f, dg, ld, ut, 0.0f, dhm.get(), H);
+    add_masked(dh.get(), dhm.get(), rmask, B * H);
+  };
 
   // U^T packed once: d h_prev = dG U^T.
   PackedMatrix ut_main(true, gru_before ? 2 * H : GH, H, w.recurrent_kernel, GH);
@@ -218,6 +252,8 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
   step.dh = dh.get();
   step.dc = dc.get();
   step.drh = drh.get();
+  step.rmask = rmask;
+  step.h_rec_stride = row_stride;
   const int64_t grain = row_grain(c);
 
   for (int64_t s = T - 1; s >= 0; --s) {
@@ -234,25 +270,26 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
       step.c = saved.cnew + t * H;
     }
     if (c.cell == CellType::Gru) step.aux = saved.aux + t * H;
+    if (rmask) step.h_rec = saved.hrec + t * H;
 
     switch (c.cell) {
       case CellType::SimpleRnn:
         run_step(kern.rnn_backward, step, B, grain);
-        sgemm_packed(false, B, 1.0f, step.dgx, T * GH, ut_main, 1.0f, dh.get(), H);
+        recurrent_grad(step.dgx, T * GH, ut_main);
         break;
       case CellType::Lstm:
         run_step(kern.lstm_backward, step, B, grain);
-        sgemm_packed(false, B, 1.0f, step.dgx, T * GH, ut_main, 1.0f, dh.get(), H);
+        recurrent_grad(step.dgx, T * GH, ut_main);
         break;
       case CellType::Gru:
         if (gru_after) {
           run_step(kern.gru_backward, step, B, grain);
-          sgemm_packed(false, B, 1.0f, step.dgh, T * GH, ut_main, 1.0f, dh.get(), H);
+          recurrent_grad(step.dgh, T * GH, ut_main);
         } else {
           run_step(kern.gru_reset_before_backward_candidate, step, B, grain);
           sgemm_packed(false, B, 1.0f, step.dgx + 2 * H, T * GH, ut_candidate, 0.0f, drh.get(), H);
           run_step(kern.gru_reset_before_backward_gates, step, B, grain);
-          sgemm_packed(false, B, 1.0f, step.dgx, T * GH, ut_main, 1.0f, dh.get(), H);
+          recurrent_grad(step.dgx, T * GH, ut_main);
         }
         break;
     }
@@ -269,10 +306,10 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
   if (g.dkernel) sgemm(true, false, I, GH, BT, 1.0f, in.x, I, dgx.get(), GH, 1.0f, g.dkernel, GH);
   if (g.drecurrent_kernel) {
     if (gru_before) {
-      sgemm(true, false, H, 2 * H, BT, 1.0f, saved.hprev, H, dgx.get(), GH, 1.0f, g.drecurrent_kernel, GH);
+      sgemm(true, false, H, 2 * H, BT, 1.0f, saved.hrec, H, dgx.get(), GH, 1.0f, g.drecurrent_kernel, GH);
       sgemm(true, false, H, H, BT, 1.0f, saved.aux, H, dgx.get() + 2 * H, GH, 1.0f, g.drecurrent_kernel + 2 * H, GH);
     } else {
-      sgemm(true, false, H, GH, BT, 1.0f, saved.hprev, H, dgh, GH, 1.0f, g.drecurrent_kernel, GH);
+      sgemm(true, false, H, GH, BT, 1.0f, saved.hrec, H, dgh, GH, 1.0f, g.drecurrent_kernel, GH);
     }
   }
   if (g.dbias) {

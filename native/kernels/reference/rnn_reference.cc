@@ -51,10 +51,11 @@ class Layer {
         const double* x = io.x + (b * T + t) * I_;
         double* gates = &tr->gates[s * GH_];
         double* extra = &tr->extra[s * H];
+        const std::vector<double> hm = recurrent_input(io, b, hp);
         switch (cfg_.cell) {
-          case CellType::SimpleRnn: simple_step(x, hp, gates, tr->h.data()); break;
-          case CellType::Lstm: lstm_step(x, hp, cp, gates, extra, tr->h.data(), tr->c.data()); break;
-          case CellType::Gru: gru_step(x, hp, gates, extra, tr->h.data()); break;
+          case CellType::SimpleRnn: simple_step(x, hm.data(), gates, tr->h.data()); break;
+          case CellType::Lstm: lstm_step(x, hm.data(), cp, gates, extra, tr->h.data(), tr->c.data()); break;
+          case CellType::Gru: gru_step(x, hp, hm.data(), gates, extra, tr->h.data()); break;
         }
       }
       if (io.y != nullptr) {
@@ -89,14 +90,21 @@ class Layer {
         const double* extra = &tr.extra[s * H];
         std::fill(dh_prev.begin(), dh_prev.end(), 0.0);
         std::fill(dc_prev.begin(), dc_prev.end(), 0.0);
+        // dhm collects the gradient of the masked state the recurrent products read.
+        std::vector<double> dhm(H, 0.0);
+        const std::vector<double> hm = recurrent_input(inputs, b, hp);
         switch (cfg_.cell) {
-          case CellType::SimpleRnn: simple_step_backward(io, x, hp, gates, dh.data(), dx.data(), dh_prev.data()); break;
+          case CellType::SimpleRnn: simple_step_backward(io, x, hm.data(), gates, dh.data(), dx.data(), dhm.data()); break;
           case CellType::Lstm:
-            lstm_step_backward(io, x, hp, cp, gates, extra, dh.data(), dc.data(), dx.data(), dh_prev.data(),
+            lstm_step_backward(io, x, hm.data(), cp, gates, extra, dh.data(), dc.data(), dx.data(), dhm.data(),
                                dc_prev.data());
             break;
-          case CellType::Gru: gru_step_backward(io, x, hp, gates, extra, dh.data(), dx.data(), dh_prev.data()); break;
+          case CellType::Gru:
+            gru_step_backward(io, x, hp, hm.data(), gates, extra, dh.data(), dx.data(), dh_prev.data(), dhm.data());
+            break;
         }
+        const double* m = inputs.recurrent_mask ? inputs.recurrent_mask + b * H : nullptr;
+        for (int64_t j = 0; j < H; ++j) dh_prev[j] += m ? dhm[j] * m[j] : dhm[j];
         dh = dh_prev;
         if (cfg_.has_cell_state()) dc = dc_prev;
       }
@@ -113,6 +121,14 @@ class Layer {
   }
 
  private:
+  // What the recurrent products read: h_prev, times the recurrent dropout mask if any.
+  std::vector<double> recurrent_input(const RnnForwardIO<double>& io, int64_t b, const double* hp) const {
+    std::vector<double> hm(hp, hp + H_);
+    if (io.recurrent_mask != nullptr)
+      for (int64_t j = 0; j < H_; ++j) hm[j] *= io.recurrent_mask[b * H_ + j];
+    return hm;
+  }
+
   // out[j] = sum_i x[i] kernel[i, g*H + j], j < H.
   void input_forward(const double* x, int g, double* out) const {
     for (int64_t j = 0; j < H_; ++j) out[j] = 0.0;
@@ -163,7 +179,8 @@ class Layer {
     for (int64_t j = 0; j < H_; ++j) io.dbias[offset + j] += da[j];
   }
 
-  // h = act(x W + h_prev U + b).
+  // h = act(x W + h_prev U + b). Here and in the LSTM steps `hp` is what the recurrent
+  // products read (h_prev, masked under recurrent dropout) and dh_prev its gradient.
   void simple_step(const double* x, const double* hp, double* gates, double* h) const {
     std::vector<double> xw(H_), hu(H_);
     input_forward(x, 0, xw.data());
@@ -247,7 +264,8 @@ class Layer {
 
   // Gates z, r, h (the candidate, called n here). reset_after: bias [2, 3H] = input row,
   // recurrent row; `rn` keeps h_prev Uh + b_rh. reset_before: bias [3H].
-  void gru_step(const double* x, const double* hp, double* gates, double* rn, double* h) const {
+  // hp: h_prev; hm: what the recurrent products read (h_prev, masked under recurrent dropout).
+  void gru_step(const double* x, const double* hp, const double* hm, double* gates, double* rn, double* h) const {
     const int64_t H = H_;
     const bool after = cfg_.reset_after;
     const Activation act = cfg_.activation, ract = cfg_.recurrent_activation;
@@ -257,7 +275,7 @@ class Layer {
     double* n = gates + 2 * H;
     for (int g = 0; g < 2; ++g) {
       input_forward(x, g, xw.data());
-      recurrent_forward(hp, g, hu.data());
+      recurrent_forward(hm, g, hu.data());
       for (int64_t j = 0; j < H; ++j) {
         const double b = bias(g * H + j) + (after ? bias(3 * H + g * H + j) : 0.0);
         gates[g * H + j] = activate(ract, xw[j] + hu[j] + b);
@@ -265,21 +283,23 @@ class Layer {
     }
     input_forward(x, 2, xw.data());
     if (after) {
-      recurrent_forward(hp, 2, hu.data());
+      recurrent_forward(hm, 2, hu.data());
       for (int64_t j = 0; j < H; ++j) {
         rn[j] = hu[j] + bias(5 * H + j);
         n[j] = activate(act, xw[j] + bias(2 * H + j) + r[j] * rn[j]);
       }
     } else {
-      for (int64_t k = 0; k < H; ++k) rh[k] = r[k] * hp[k];
+      for (int64_t k = 0; k < H; ++k) rh[k] = r[k] * hm[k];
       recurrent_forward(rh.data(), 2, hu.data());
       for (int64_t j = 0; j < H; ++j) n[j] = activate(act, xw[j] + bias(2 * H + j) + hu[j]);
     }
     for (int64_t j = 0; j < H; ++j) h[j] = z[j] * hp[j] + (1.0 - z[j]) * n[j];
   }
 
-  void gru_step_backward(RnnBackwardIO<double>& io, const double* x, const double* hp, const double* gates,
-                         const double* rn, const double* dh, double* dx, double* dh_prev) const {
+  // dh_prev gets the direct term z * dh; dhm the gradient of what the recurrent products read.
+  void gru_step_backward(RnnBackwardIO<double>& io, const double* x, const double* hp, const double* hm,
+                         const double* gates, const double* rn, const double* dh, double* dx, double* dh_prev,
+                         double* dhm) const {
     const int64_t H = H_;
     const bool after = cfg_.reset_after;
     const Activation act = cfg_.activation, ract = cfg_.recurrent_activation;
@@ -297,14 +317,14 @@ class Layer {
         da_r[j] = da_n[j] * rn[j] * activation_grad(ract, r[j]);
         da_nh[j] = da_n[j] * r[j];  // d loss / d (h_prev Uh + b_rh)
       }
-      recurrent_backward(io, hp, 2, da_nh.data(), dh_prev);
+      recurrent_backward(io, hm, 2, da_nh.data(), dhm);
       bias_backward(io, 5 * H, da_nh.data());
     } else {
-      for (int64_t k = 0; k < H; ++k) rh[k] = r[k] * hp[k];
-      recurrent_backward(io, rh.data(), 2, da_n.data(), drh.data());  // drh = d loss / d (r * h_prev)
+      for (int64_t k = 0; k < H; ++k) rh[k] = r[k] * hm[k];
+      recurrent_backward(io, rh.data(), 2, da_n.data(), drh.data());  // drh = d loss / d (r * hm)
       for (int64_t k = 0; k < H; ++k) {
-        da_r[k] = drh[k] * hp[k] * activation_grad(ract, r[k]);
-        dh_prev[k] += drh[k] * r[k];
+        da_r[k] = drh[k] * hm[k] * activation_grad(ract, r[k]);
+        dhm[k] += drh[k] * r[k];
       }
     }
     const double* da[3] = {da_z.data(), da_r.data(), da_n.data()};
@@ -313,7 +333,7 @@ class Layer {
       bias_backward(io, g * H, da[g]);
     }
     for (int g = 0; g < 2; ++g) {
-      recurrent_backward(io, hp, g, da[g], dh_prev);
+      recurrent_backward(io, hm, g, da[g], dhm);
       if (after) bias_backward(io, 3 * H + g * H, da[g]);
     }
   }
@@ -344,6 +364,7 @@ void rnn_backward_reference(const RnnConfig& config, const RnnWeights<double>& w
   replay.h0 = inputs.h0;
   replay.c0 = inputs.c0;
   replay.mask = inputs.mask;
+  replay.recurrent_mask = inputs.recurrent_mask;
   SampleTrace trace;
   for (int64_t b = 0; b < config.batch; ++b) {
     layer.forward_sample(replay, b, &trace);
