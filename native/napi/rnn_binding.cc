@@ -49,12 +49,13 @@ class RnnLayerWorker : public Napi::AsyncWorker {
     try {
       const RnnConfig& c = call_->config;
       const int64_t B = c.batch, H = c.units;
-      std::vector<float> cache(static_cast<size_t>(cpu::rnn_cache_size(c)));
+      // Forward writes every cache element it later reads: no need to zero it.
+      std::unique_ptr<float[]> cache(new float[static_cast<size_t>(cpu::rnn_cache_size(c))]);
       RnnForwardIO<float> io = call_->forward;
       io.y = call_->return_sequences ? y_ : nullptr;
       io.h_final = h_final_;
       io.c_final = c_final_;
-      cpu::rnn_forward(c, call_->weights, io, cache.data());
+      cpu::rnn_forward(c, call_->weights, io, cache.get());
       if (!call_->return_sequences) std::memcpy(y_, h_final_, sizeof(float) * B * H);
       if (!call_->backward()) return;
 
@@ -74,7 +75,7 @@ class RnnLayerWorker : public Napi::AsyncWorker {
       g.drecurrent_kernel = drecurrent_;
       g.dbias = dbias_;
       g.dpeephole = dpeephole_;
-      cpu::rnn_backward(c, call_->weights, io, cache.data(), g);
+      cpu::rnn_backward(c, call_->weights, io, cache.get(), g);
     } catch (const std::bad_alloc&) {
       SetError("rnnLayer: out of memory");
     } catch (const std::exception& e) {

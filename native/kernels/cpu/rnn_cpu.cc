@@ -122,7 +122,11 @@ void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwar
   // The recurrent kernel, packed once for all steps (GRU reset_before: z,r and h parts).
   PackedMatrix u_main(false, H, gru_before ? 2 * H : GH, w.recurrent_kernel, GH);
   PackedMatrix u_candidate;
-  if (gru_before) u_candidate.pack(false, H, H, w.recurrent_kernel + 2 * H, GH);
+  std::unique_ptr<float[]> rhn;  // [B, H] (r * h_rec) U_h, GRU reset_before
+  if (gru_before) {
+    u_candidate.pack(false, H, H, w.recurrent_kernel + 2 * H, GH);
+    rhn = uninitialized(B * H);
+  }
   auto hproj = uninitialized(B * GH);
 
   const int64_t row_stride = T * H;  // between samples in the [B, T, H] arrays
@@ -182,7 +186,6 @@ void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwar
         } else {
           run_step(kern.gru_reset_before_gates, step, B, grain);
           CellStep candidate = step;
-          auto rhn = uninitialized(B * H);
           sgemm_packed(false, B, 1.0f, step.aux, row_stride, u_candidate, 0.0f, rhn.get(), H);
           candidate.hproj = rhn.get();
           candidate.hproj_stride = H;
