@@ -5,3 +5,4 @@ export type { Isa, RuntimeInfo, CudaDeviceInfo } from './native';
 export { NativeLoadError } from './native';
 export * as ops from './ops';
 export type { RnnLayerArgs, RnnLayerResult, RnnCell, RnnActivation, SgemmArgs } from './native';
+export * as data from './data/index';
