@@ -2,7 +2,7 @@
 // `seed` it always draws the same values; without one it draws from the stream the model
 // hands it (derived from the model's seed, so a seeded model is reproducible as a whole).
 import { SeededRandom } from './random';
-import { formatShape, NestedNumbers, shapeSize, Tensor, toTensor } from './tensor';
+import { formatShape, shapeSize, Tensor, TensorLike, toTensor } from './tensor';
 
 export interface Initializer {
   /** Keras class name, e.g. 'GlorotUniform'. */
@@ -286,7 +286,7 @@ class Constant implements Initializer {
   className = 'Constant';
   private readonly values: Tensor | undefined;
   private readonly scalar: number;
-  constructor(value: number | Tensor | Float32Array | NestedNumbers[]) {
+  constructor(value: number | TensorLike) {
     if (typeof value === 'number') {
       checkNumber('constant', 'value', value);
       this.scalar = value;
@@ -311,7 +311,7 @@ class Constant implements Initializer {
 }
 
 /** Every element `value`, or exactly the given values (e.g. a pretrained embedding matrix). */
-export const constant = (c: { value: number | Tensor | Float32Array | NestedNumbers[] }): Initializer =>
+export const constant = (c: { value: number | TensorLike }): Initializer =>
   new Constant(c.value);
 export const zeros = (): Initializer => new Constant(0);
 export const ones = (): Initializer => new Constant(1);

@@ -307,8 +307,8 @@ export class Sequential implements TrainingModel {
       withCommas(infos[i].reduce((n, w) => n + shapeSize(w.shape), 0)),
     ]);
     const header = ['Layer (type)', 'Output Shape', 'Param #'];
-    const widths = [29, 26, 10].map((min, c) => Math.max(min, ...rows.map((r) => r[c].length + 2)));
-    const total = widths.reduce((a, b) => a + b, 0);
+    const widths = [28, 26, 10].map((min, c) => Math.max(min, ...rows.map((r) => r[c].length + (c < 2 ? 2 : 0))));
+    const total = 1 + widths.reduce((a, b) => a + b, 0);
     const line = (cells: string[]) => (' ' + cells.map((c, i) => c.padEnd(widths[i])).join('')).trimEnd();
     let trainable = 0;
     let frozen = 0;
