@@ -1,5 +1,6 @@
 #include "graph/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -78,6 +79,9 @@ Model::Model(const ModelSpec& spec) : spec_(spec) {
         break;
     }
     in = layer->output_shape();
+    require(static_cast<double>(in.steps > 0 ? in.steps : 1) * in.features <= 1e12,
+            label + ": the output per sample is too large");
+    max_sample_size_ = std::max(max_sample_size_, std::max(in.size(), layer->input_shape().size()));
     for (Parameter* p : layer->parameters()) {
       params_.push_back(p);
       weight_layers_.push_back(l.name);

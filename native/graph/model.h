@@ -47,6 +47,8 @@ class Model {
   int64_t input_size() const;
   int64_t target_size() const;  // of y, or of y_ids for sparse targets
   std::vector<int64_t> output_dims() const;
+  // The largest activation of one sample (elements), to bound a batch's memory.
+  int64_t max_sample_size() const { return max_sample_size_; }
 
   // Checks token ids and class ids; throws std::out_of_range naming the layer and position.
   void check_values(const Batch& batch, bool with_targets) const;
@@ -73,6 +75,7 @@ class Model {
   std::vector<std::string> weight_layers_;
   std::unique_ptr<Optimizer> optimizer_;
   uint64_t steps_taken_ = 0;
+  int64_t max_sample_size_ = 0;
   bool fused_softmax_ = false;
   std::vector<std::vector<float>> grads_;  // d loss / d output of each layer
   std::vector<float> row_weight_;

@@ -342,8 +342,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       Napi::Object args = require_object(info, 0, op);
       graph::Batch b;
       b.batch = get_int(args, "batch", op, 1, kMaxDim);
-      const std::string xshape = "[" + std::to_string(b.batch) + ", ...inputShape] (" +
-                                 std::to_string(b.batch * model_->input_size()) + " elements)";
+      if (static_cast<double>(b.batch) * static_cast<double>(model_->max_sample_size()) > 4.0e12)
+        throw ArgumentError{std::string(op) + ": batch " + std::to_string(b.batch) + " is too large for this model", true};
+      const std::string xshape = "[" + std::to_string(b.batch) + ", ...inputShape]";
       if (model_->int_input())
         copy_array<int32_t, napi_int32_array>(args, "x", op, "Int32Array", b.batch * model_->input_size(), xshape,
                                               &b.ids);
