@@ -59,7 +59,7 @@ class Model {
 
   // Keras order; the pointers stay valid.
   std::vector<Parameter*> weights();
-  // Index of the layer owning each weight (for error messages).
+  // Name of the layer owning each weight (for error messages).
   const std::string& weight_layer(size_t index) const { return weight_layers_[index]; }
   void reset_states();
 
