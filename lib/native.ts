@@ -8,6 +8,8 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import type { GraphSpec, NativeModel } from './graph_spec';
+
 export type Isa = 'scalar' | 'avx2' | 'avx512';
 
 export interface RuntimeInfo {
@@ -111,6 +113,8 @@ export interface CpuBinding {
   rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;
   /** The fast float32 layer op on a worker thread. */
   rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>>;
+  /** A Sequential model in native memory (native/graph): layers, gradients, optimizer state. */
+  Model: new (spec: GraphSpec) => NativeModel;
   [name: string]: unknown;
 }
 
