@@ -205,3 +205,22 @@ test('recurrentDropout changes training steps reproducibly and leaves inference 
   t.notDeepEqual(kernel(dropped), kernel(plain), 'the mask changes the recurrent gradient');
   t.deepEqual(kernel(dropped), kernel(again), 'the same seed gives the same mask');
 });
+
+test('trainOnBatch takes the same step as fit on one batch; predictOnBatch equals predict', async (t) => {
+  const rng = new Rng(21);
+  const B = 8, T = 5, F = 3;
+  const x = tensor(rng.f32(B * T * F), [B, T, F], 'float32');
+  const y = tensor(rng.f32(B), [B, 1], 'float32');
+  const build = () => {
+    const m = sequential([layers.lstm({ units: 6 }), layers.dense({ units: 1 })], { inputShape: [T, F], seed: 9 });
+    m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'] });
+    return m;
+  };
+  const a = build(), b = build();
+  const logs = await a.trainOnBatch(x, y);
+  const history = await b.fit(x, y, { epochs: 1, batchSize: B, shuffle: false, verbose: 0 });
+  t.is(logs.loss, (history.history.loss as number[])[0]);
+  t.true(Number.isFinite(logs.mae));
+  t.deepEqual(a.getWeights().map((w) => Array.from(w.data)), b.getWeights().map((w) => Array.from(w.data)));
+  t.deepEqual((await a.predictOnBatch(x)).data, (await a.predict(x, { batchSize: 3 })).data);
+});
