@@ -79,6 +79,8 @@ export interface PeerResult {
   ms_max: number | null;
   iterations: number;
   samples_per_s: number | null;
+  /** Where the time cap cut a step short: how long that step had run, a lower bound. */
+  ms_lower_bound?: number;
   note: string;
 }
 
@@ -231,7 +233,8 @@ function runCapped(backend: Backend, w: ModelWorkload, mode: Mode, caps: Caps): 
     let error = '';
     let done = false;
     let killedFor = '';
-    let peakMb = 0;
+    let lastEventAt = Date.now();
+    let inFlightMs = 0;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -241,6 +244,7 @@ function runCapped(backend: Backend, w: ModelWorkload, mode: Mode, caps: Caps): 
         const line = stdout.slice(0, nl);
         stdout = stdout.slice(nl + 1);
         if (!line.startsWith('{"event"')) continue; // tfjs's own console output
+        lastEventAt = Date.now();
         const e = JSON.parse(line) as { event: string; ms?: number; message?: string } & ChildOutcome['ready'];
         if (e.event === 'ready') ready = { tfjs: e.tfjs, backend: e.backend, threads: e.threads };
         else if (e.event === 'warmup') warmups.push(e.ms!);
@@ -255,10 +259,13 @@ function runCapped(backend: Backend, w: ModelWorkload, mode: Mode, caps: Caps): 
     const started = Date.now();
     const watch = setInterval(() => {
       const mb = rssMb(child.pid!);
-      peakMb = Math.max(peakMb, mb);
       if (mb > caps.capMb) killedFor = `over the ${caps.capMb} MB memory cap (resident ${mb.toFixed(0)} MB)`;
       else if (Date.now() - started > caps.capS * 1000) killedFor = `over the ${caps.capS} s time cap`;
-      if (killedFor) child.kill('SIGKILL');
+      if (killedFor) {
+        inFlightMs = Date.now() - lastEventAt;
+        clearInterval(watch);
+        child.kill('SIGKILL');
+      }
     }, 200);
     child.on('close', (code) => {
       clearInterval(watch);
@@ -279,7 +286,7 @@ function runCapped(backend: Backend, w: ModelWorkload, mode: Mode, caps: Caps): 
         times = warmups;
         notes.push(`the warm-up step only, then ${killedFor}`);
       } else if (killedFor && samples.length === 0) {
-        notes.unshift(`${verb}: ${killedFor}, a step takes longer`);
+        notes.unshift(`${verb}: ${killedFor}, a step takes over ${(inFlightMs / 1000).toFixed(1)} s`);
       } else if (killedFor) {
         notes.push(`${killedFor}: stopped after ${samples.length} timed steps`);
       }
@@ -294,6 +301,7 @@ function runCapped(backend: Backend, w: ModelWorkload, mode: Mode, caps: Caps): 
           ms_max: t ? round(t.msMax) : null,
           iterations: t ? t.iterations : 0,
           samples_per_s: t ? Math.round((w.batch / (t.msMedian / 1000)) * 10) / 10 : null,
+          ...(killedFor && !t && !error ? { ms_lower_bound: inFlightMs } : {}),
           note: notes.join('; '),
         },
       });
@@ -327,7 +335,7 @@ async function main(argv: string[]): Promise<void> {
 
   const caps: Caps = {
     budgetMs: budgetS * 1000,
-    capS: Number(option(argv, '--cap-s') ?? (quick ? 5 : 20)),
+    capS: Number(option(argv, '--cap-s') ?? (quick ? 4 : 18)),
     capMb: Number(option(argv, '--cap-mb') ?? 3072),
   };
   const wanted = option(argv, '--workloads')?.split(',');
