@@ -13,7 +13,7 @@ Each figure is the median of timed iterations after warm-up (min and max as the 
 the number of iterations follows from --budget seconds, at least 3. Prints JSON on stdout:
 
   {torch, blas: {kind, libraries, torch_blas_info}, ratio_allowed, threads, cpus,
-   loadavg_before, loadavg_after,
+   omp_wait_policy, loadavg_before, loadavg_after,
    results: [{workload, mode, ms_median, ms_min, ms_max, iterations, samples_per_s, note}]}
 
 Debian's torch runs whatever libblas.so.3 is selected; with the reference BLAS it is about ten
@@ -539,6 +539,7 @@ def main():
         results += run_workload(w, args.budget)
     json.dump({"torch": torch.__version__, "blas": blas, "ratio_allowed": ratio_allowed,
                "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+               "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
                "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "results": results},
               sys.stdout, indent=1)
     print()
