@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // The `recurrent` command line: `recurrent info [--json]`.
+import * as childProcess from 'node:child_process';
+import * as path from 'node:path';
+
 import { info } from '../lib/runtime';
 
 function printInfo(json: boolean): void {
@@ -23,7 +26,21 @@ function printInfo(json: boolean): void {
 }
 
 function usage(): string {
-  return ['usage: recurrent <command>', '', 'commands:', '  info [--json]   which binary, instruction set, threads and GPU are in use'].join('\n');
+  return [
+    'usage: recurrent <command>',
+    '',
+    'commands:',
+    '  info [--json]   which binary, instruction set, threads and GPU are in use',
+    '  bench [--quick] [--workload W2] [--compare torch,tfjs] [--threads N]',
+    '                  the benchmark workloads against PyTorch and TensorFlow.js',
+  ].join('\n');
+}
+
+// The harness runs in its own process (it spawns the peers and may take minutes).
+function runBench(args: string[]): number {
+  const script = path.join(__dirname, '..', 'bench', 'run.js');
+  const r = childProcess.spawnSync(process.execPath, [script, ...args], { stdio: 'inherit' });
+  return r.status ?? 1;
 }
 
 function main(argv: string[]): number {
@@ -32,6 +49,8 @@ function main(argv: string[]): number {
     case 'info':
       printInfo(rest.includes('--json'));
       return 0;
+    case 'bench':
+      return runBench(rest);
     case undefined:
     case '-h':
     case '--help':

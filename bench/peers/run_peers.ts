@@ -15,9 +15,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { formatMarkdown, formatTable } from '../support/timing';
-import { loadModelWorkloads, modesOf, PeerResult } from './tfjs_models';
+import { loadModelWorkloads, modesOf, PeerResult } from '../model_workloads';
 
-interface PeerReport {
+export interface PeerReport {
   results: PeerResult[];
   error?: string;
   torch?: string;
@@ -40,7 +40,7 @@ function runPeer(command: string, args: string[], env: NodeJS.ProcessEnv, what: 
   return JSON.parse(r.stdout) as PeerReport;
 }
 
-function torchPeer(ids: string[], threads: number, quick: boolean): PeerReport {
+export function torchPeer(ids: string[], threads: number, quick: boolean): PeerReport {
   const python = process.env.RECURRENT_BENCH_PYTHON ?? '/usr/bin/python3';
   const script = path.join(packageRoot, 'bench', 'peers', 'torch_models.py');
   // Spinning OpenMP workers wait on each other's barriers when other processes hold the cores:
@@ -50,7 +50,7 @@ function torchPeer(ids: string[], threads: number, quick: boolean): PeerReport {
   return runPeer(python, [script, '--threads', String(threads), '--workloads', ids.join(','), '--budget', quick ? '0.5' : '3'], env, 'the PyTorch peer');
 }
 
-function tfjsPeer(backend: 'cpu' | 'wasm', ids: string[], quick: boolean): PeerReport {
+export function tfjsPeer(backend: 'cpu' | 'wasm', ids: string[], quick: boolean): PeerReport {
   const script = path.join(__dirname, 'tfjs_models.js');
   const args = [script, '--backend', backend, '--workloads', ids.join(',')];
   if (quick) args.push('--quick');
@@ -109,4 +109,4 @@ function main(argv: string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+if (require.main === module) main(process.argv.slice(2));

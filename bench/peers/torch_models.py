@@ -30,7 +30,7 @@ as Keras computes them: sigmoid, probabilities clipped to [1e-7, 1 - 1e-7], then
 BCEWithLogits, which is a different computation); MSE; cross-entropy of the softmax over every
 step (F.cross_entropy on the logits, mean over batch*steps). Optimizers: torch.optim.Adam with
 Keras's epsilon 1e-7 for timing (the same work as Keras's update), torch.optim.RMSprop with
-alpha = rho 0.9, eps 1e-7 (Keras's rule exactly).
+alpha = rho 0.9, eps 1e-7 for timing (the same work; Keras puts eps inside the square root).
 
 Fidelity (--fidelity IN --out OUT): the file format of test/fixtures/make_torch_fixtures.py
 (safetensors, little-endian, 8-byte aligned data). IN holds:
@@ -62,7 +62,8 @@ The model runs in --dtype (float64 by default: a reference). OUT holds (F64 for 
   updated.<weight name>                 each weight after one optimizer step, Keras layout
   loss_after_step []                    the loss on (x, y) with the updated weights
 The optimizer step follows Keras's rule: Adam p -= lr*sqrt(1-b2^t)/(1-b1^t) * m/(sqrt(v)+eps),
-RMSprop p -= lr*g/(sqrt(v)+eps). A summary goes to stdout as JSON.
+RMSprop p -= lr*g/sqrt(v+eps) (epsilon inside the root, as Keras's rmsprop.py). A summary
+goes to stdout as JSON.
 """
 
 import argparse
@@ -402,7 +403,7 @@ def keras_optimizer_step(w, params, state, t):
             else:
                 (v,) = state.setdefault(i, (torch.zeros_like(p),))
                 v.mul_(o["rho"]).addcmul_(g, g, value=1 - o["rho"])
-                p.sub_(o["learningRate"] * g / (v.sqrt() + o["epsilon"]))
+                p.sub_(o["learningRate"] * g / (v + o["epsilon"]).sqrt())
 
 
 # ---- timing ---------------------------------------------------------------------------
