@@ -628,10 +628,13 @@ export class Sequential implements TrainingModel {
     }
     const inputShape = this.nativeInputShape ?? this.inputShape;
     if (inputShape !== undefined) {
-      const mine = JSON.stringify(sequentialToJson(this.name, this.stack, inputShape).config.layers.map((l) => ({ ...l, config: { ...l.config, batch_input_shape: undefined } })));
-      const topology = files.topology as { config?: { layers?: { config?: object }[] } };
-      const theirs = JSON.stringify(topology.config?.layers?.map((l) => ({ ...l, config: { ...l.config, batch_input_shape: undefined } })));
-      if (mine !== theirs) throw new Error(`${what}: the checkpoint's layers differ from this model's (build the same architecture, or use loadModel(dir))`);
+      // Layer names may differ (automatic names count per process); everything else must not.
+      const anonymous = (layers: unknown): string =>
+        JSON.stringify(layers, (key, value) => (key === 'name' || key === 'batch_input_shape' ? undefined : value));
+      const topology = files.topology as { config?: { layers?: unknown } };
+      if (anonymous(sequentialToJson(this.name, this.stack, inputShape).config.layers) !== anonymous(topology.config?.layers)) {
+        throw new Error(`${what}: the checkpoint's layers differ from this model's (build the same architecture, or use loadModel(dir))`);
+      }
     }
     if (files.seed !== undefined && files.seed !== this.seed) {
       // Dropout draws from the seed the native graph was made with: remake it with the checkpoint's.
