@@ -5,7 +5,7 @@
 // recurrent layer's under cell/, Bidirectional's under forward_layer/ and backward_layer/
 // and TimeDistributed's under layer/ (keras/src/saving/saving_lib.py, H5IOStore). Both GRU
 // conventions map directly: reset_after keeps its [2, 3H] bias, reset_after=False a [3H] one.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readZipArchive } from '../data/zip_archive';
@@ -14,6 +14,7 @@ import { formatShape, shapeSize } from '../tensor';
 import { weightEntries } from './weight_manifest';
 
 const MAX_FILE_BYTES = 8 * 1024 ** 3;
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 type H5 = typeof import('h5wasm', { with: { 'resolution-mode': 'import' } });
 let h5Module: Promise<H5> | undefined;
@@ -73,12 +74,21 @@ async function importH5(model: Sequential, file: string, what: string): Promise<
   const inputShape = model.inputShape;
   if (inputShape === undefined) throw new RangeError(`${what}: the model's input shape is unknown; build it first`);
   const expected = weightEntries(model.layers, inputShape);
+  const signature = Buffer.alloc(8);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, signature, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!signature.equals(HDF5_SIGNATURE)) throw new Error(`${what}: not an HDF5 file (no HDF5 signature)`);
   let f: InstanceType<H5['File']>;
   try {
     f = new h5.File(file, 'r');
   } catch (e) {
     throw new Error(`${what}: not a readable HDF5 file (${(e as Error).message})`);
   }
+  if (f.file_id < 0n) throw new Error(`${what}: HDF5 could not open the file (truncated or corrupt)`);
   try {
     const layersGroup = f.get('layers');
     if (!(layersGroup instanceof h5.Group)) throw new Error(`${what}: no 'layers' group: not a Keras 3 weights file (Keras 2 .h5 files are not supported)`);

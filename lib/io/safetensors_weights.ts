@@ -16,7 +16,7 @@ import { formatShape, Shape } from '../tensor';
 import { writeFileAtomic } from './atomic_write';
 import { biasFromTorch, kernelFromTorch, transpose } from './gate_layout';
 import { NamedTensor, parseSafetensors, serializeSafetensors } from './safetensors';
-import { weightEntries } from './weight_manifest';
+import { matchManifest, weightEntries } from './weight_manifest';
 
 /** A safetensors file can hold any model we could train; this refuses absurd ones before reading. */
 const MAX_FILE_BYTES = 8 * 1024 ** 3;
@@ -59,14 +59,11 @@ export async function importSafetensors(model: Sequential, source: string | Uint
   const inputShape = modelInputShape(model, what);
   const expected = weightEntries(model.layers, inputShape);
   let values: Float32Array[];
-  if (expected.every((e) => tensors.has(e.name))) {
-    values = expected.map((e) => {
-      const t = tensors.get(e.name) as NamedTensor;
-      if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
-        throw new Error(`${what}: tensor '${e.name}' has shape ${formatShape(t.shape)}, the model expects ${formatShape(e.shape)}`);
-      }
-      return t.data;
-    });
+  const names = [...tensors.keys()];
+  if (names.length > 0 && names.every((n) => n.includes('/'))) {
+    // Keras names (ours): by name, or by position when the layer names differ; shapes must agree.
+    const found = names.map((name) => ({ name, shape: (tensors.get(name) as NamedTensor).shape, dtype: 'float32' as const }));
+    values = matchManifest(expected, found, what).map((j) => (tensors.get(names[j]) as NamedTensor).data);
   } else {
     values = fromTorch(model.layers, inputShape, tensors, options.modules, what);
   }
@@ -101,6 +98,10 @@ function torchUnits(tensors: Map<string, NamedTensor>, modules: string[] | undef
   return units;
 }
 
+function key(unit: TorchUnit, name: string): string {
+  return unit.module === '' ? name : `${unit.module}.${name}`;
+}
+
 function fromTorch(layers: readonly Layer[], inputShape: Shape, tensors: Map<string, NamedTensor>, modules: string[] | undefined, what: string): Float32Array[] {
   const units = torchUnits(tensors, modules);
   const used = new Set<string>();
@@ -130,7 +131,7 @@ function fromTorch(layers: readonly Layer[], inputShape: Shape, tensors: Map<str
     }
     const H = layer.units;
     const G = layer.gates;
-    const p = `${unit.module === '' ? '' : unit.module + '.'}`;
+    const p = unit.module === '' ? '' : `${unit.module}.`;
     const s = `${unit.suffix}${reverse ? '_reverse' : ''}`;
     out.push(kernelFromTorch(layer.cell, take(`${p}weight_ih${s}`, [G * H, features]) as Float32Array, features, H));
     out.push(kernelFromTorch(layer.cell, take(`${p}weight_hh${s}`, [G * H, H]) as Float32Array, H, H));
@@ -143,14 +144,14 @@ function fromTorch(layers: readonly Layer[], inputShape: Shape, tensors: Map<str
     const features = shape[shape.length - 1] as number;
     if (layer instanceof Embedding) {
       const unit = nextUnit(layer);
-      out.push(take(`${unit.module}.weight`, [layer.inputDim, layer.outputDim]) as Float32Array);
+      out.push(take(key(unit, 'weight'), [layer.inputDim, layer.outputDim]) as Float32Array);
     } else if (layer instanceof Dense || layer instanceof TimeDistributed) {
       const dense = layer instanceof Dense ? layer : layer.layer;
       const unit = nextUnit(layer);
-      out.push(transpose(take(`${unit.module}.weight`, [dense.units, features]) as Float32Array, dense.units, features));
-      const bias = take(`${unit.module}.bias`, [dense.units], true);
+      out.push(transpose(take(key(unit, 'weight'), [dense.units, features]) as Float32Array, dense.units, features));
+      const bias = take(key(unit, 'bias'), [dense.units], true);
       if (dense.useBias) out.push(bias ?? new Float32Array(dense.units));
-      else if (bias) throw new Error(`${what}: layer '${layer.name}' has useBias false, but the file has ${unit.module}.bias`);
+      else if (bias) throw new Error(`${what}: layer '${layer.name}' has useBias false, but the file has ${key(unit, 'bias')}`);
     } else if (layer instanceof RecurrentLayer) {
       const unit = nextUnit(layer);
       if (layer.goBackwards) throw new Error(`${what}: layer '${layer.name}' has goBackwards; PyTorch has no such layer`);
