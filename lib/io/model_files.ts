@@ -197,7 +197,7 @@ function readCompile(v: unknown, what: string): SavedCompile | undefined {
 }
 
 /** Reads and checks a model directory written by writeModelFiles or by TensorFlow.js. */
-export function readModelFiles(dir: string, options: { optimizer: boolean } = { optimizer: true }): ModelFiles {
+export function readModelFiles(dir: string): ModelFiles {
   const what = `loadModel(${dir})`;
   const text = readBounded(join(dir, MODEL_FILE), what, undefined, MAX_MODEL_JSON_BYTES);
   let json: unknown;
@@ -238,7 +238,7 @@ export function readModelFiles(dir: string, options: { optimizer: boolean } = { 
       position = { epoch: count(p.epoch, what, 'position.epoch'), batch: count(p.batch, what, 'position.batch') };
     }
     compile = readCompile(meta.compile, what);
-    if (meta.optimizer !== undefined && options.optimizer) {
+    if (meta.optimizer !== undefined) {
       const o = meta.optimizer;
       if (!isRecord(o) || typeof o.path !== 'string' || !OWN_BINARY.test(o.path) || !Array.isArray(o.slotLengths) || o.slotLengths.length !== 2 * entries.length) {
         throw new Error(`${what}: the optimizer entry is malformed (it needs a file name and two slot lengths per weight)`);

@@ -78,10 +78,6 @@ function recurrentJson(layer: RecurrentLayer, name: string): LayerJson {
   return { class_name: layer.className, config };
 }
 
-function specOf(layer: Layer, inputShape: Shape): LayerSpec {
-  return layer.toSpec(inputShape);
-}
-
 /** One layer as Keras JSON; `inputShape` is its per-sample input shape. */
 export function layerToJson(layer: Layer, inputShape: Shape): LayerJson {
   if (layer instanceof RecurrentLayer) return recurrentJson(layer, layer.name);
@@ -91,7 +87,7 @@ export function layerToJson(layer: Layer, inputShape: Shape): LayerJson {
     return { class_name: 'Bidirectional', config: { name: layer.name, trainable: layer.trainable, layer: inner, merge_mode: layer.mergeMode } };
   }
   if (layer instanceof Embedding) {
-    const spec = specOf(layer, inputShape) as Extract<LayerSpec, { kind: 'embedding' }>;
+    const spec = layer.toSpec() as Extract<LayerSpec, { kind: 'embedding' }>;
     return {
       class_name: 'Embedding',
       config: {
@@ -116,7 +112,7 @@ export function layerToJson(layer: Layer, inputShape: Shape): LayerJson {
 }
 
 function denseJson(layer: Dense, name: string, inputShape: Shape): LayerJson {
-  const spec = specOf(layer, inputShape) as Extract<LayerSpec, { kind: 'dense' }>;
+  const spec = layer.toSpec(inputShape) as Extract<LayerSpec, { kind: 'dense' }>;
   return {
     class_name: 'Dense',
     config: {

@@ -5,7 +5,7 @@
 // length before it allocates, and every value for finiteness.
 import { Bidirectional } from '../layers/bidirectional';
 import type { Layer } from '../layers/layer';
-import { formatShape, Shape, shapeSize } from '../tensor';
+import { formatShape, Shape } from '../tensor';
 
 export interface WeightEntry {
   name: string;
@@ -109,8 +109,4 @@ export function matchManifest(expected: readonly WeightEntry[], found: readonly 
     }
   });
   return order;
-}
-
-export function entrySize(e: WeightEntry): number {
-  return shapeSize(e.shape);
 }
