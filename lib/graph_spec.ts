@@ -127,6 +127,20 @@ export interface StepResult {
   count: number;
 }
 
+/**
+ * What resuming training needs besides the weights. `slots` holds two arrays per weight in
+ * getWeights order, each empty or the weight's size, as the compiled optimizer uses them
+ * (sgd with momentum: velocity, -; adam: m, v; rmsprop: v, -; adadelta: accumulated
+ * gradient, accumulated update; adagrad: accumulator, -). `iterations` counts the
+ * optimizer's updates since compile (Adam's bias correction); `step` counts training steps
+ * since the model was made and positions the dropout random streams.
+ */
+export interface OptimizerState {
+  step: number;
+  iterations: number;
+  slots: Float32Array[];
+}
+
 /** The native model object (created by `new binding.Model(spec)`). */
 export interface NativeModel {
   compile(spec: CompileSpec): void;
@@ -142,4 +156,8 @@ export interface NativeModel {
   resetStates(): void;
   /** Per-sample output shape. */
   outputShape(): number[];
+  /** The compiled optimizer's state (throws before compile). Optional for test doubles and other backends. */
+  getOptimizerState?(): OptimizerState;
+  /** Restores a state from getOptimizerState; checks the slot count, lengths and finiteness first. */
+  setOptimizerState?(state: OptimizerState): void;
 }

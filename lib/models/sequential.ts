@@ -2,6 +2,11 @@
 // checks every input before native code sees it, and drives the training loops; the
 // native graph (made by a Backend from a GraphSpec) owns weights once it exists.
 import type { CompileSpec, GraphSpec, NativeModel } from '../graph_spec';
+import { matchManifest, weightEntries } from '../io/weight_manifest';
+import { ModelFiles, ModelFilesToWrite, readModelFiles, SavedOptimizer, TrainingPosition, writeModelFiles } from '../io/model_files';
+import { optimizerFromSpec } from '../io/optimizer_config';
+import { packageVersion } from '../io/package_version';
+import { sequentialToJson } from '../io/topology';
 import { Bidirectional } from '../layers/bidirectional';
 import { Embedding } from '../layers/embedding';
 import { Layer, WeightInfo } from '../layers/layer';
@@ -58,6 +63,18 @@ export interface FitConfig {
   signal?: AbortSignal;
   /** Where progress is written (default process.stdout). */
   progressStream?: ProgressStream;
+  /**
+   * A directory saved by save() or callbacks.modelCheckpoint during an earlier fit: its
+   * weights, optimizer state, seed and training position are restored and training goes on
+   * from the epoch and batch where it stopped (initialEpoch is taken from it). With the same
+   * data and settings the result is bit for bit that of an uninterrupted run on the CPU.
+   */
+  resumeFrom?: string;
+}
+
+export interface SaveOptions {
+  /** Also save the optimizer state and the training position, for resuming (default true). */
+  includeOptimizer?: boolean;
 }
 
 export interface EvaluateConfig {
@@ -100,7 +117,7 @@ function withCommas(n: number): string {
 
 export class Sequential implements TrainingModel {
   readonly name: string;
-  readonly seed: number;
+  private currentSeed: number;
   stopTraining = false;
   private readonly stack: Layer[] = [];
   private readonly declaredInputShape: Shape | undefined;
@@ -111,15 +128,17 @@ export class Sequential implements TrainingModel {
   private nativeModel: NativeModel | undefined;
   private nativeInputShape: number[] | undefined;
   private compiled: Compiled | undefined;
-  private readonly shuffleRandom: SeededRandom;
+  /** Optimizer state read from a file, put into the native model when it is made. */
+  private pendingOptimizer: SavedOptimizer | undefined;
+  /** The next epoch and batch of training (fit keeps it current; save writes it). */
+  private readonly position: TrainingPosition = { epoch: 0, batch: 0 };
 
   constructor(layers: Layer[] = [], config: SequentialConfig = {}) {
     this.name = config.name ?? modelName();
     if (config.seed !== undefined && (typeof config.seed !== 'number' || !Number.isFinite(config.seed))) {
       throw new RangeError(`${this.name}: seed must be a finite number, received ${String(config.seed)}`);
     }
-    this.seed = config.seed === undefined ? randomSeed() : Math.floor(config.seed) >>> 0;
-    this.shuffleRandom = new SeededRandom(deriveSeed(this.seed, 0x5f5f));
+    this.currentSeed = config.seed === undefined ? randomSeed() : Math.floor(config.seed) >>> 0;
     this.backend = config.backend ?? cpuBackend;
     if (config.inputShape !== undefined) {
       if (!Array.isArray(config.inputShape) || !config.inputShape.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
@@ -129,6 +148,11 @@ export class Sequential implements TrainingModel {
     }
     if (!Array.isArray(layers)) throw new TypeError(`${this.name}: the first argument must be an array of layers`);
     for (const layer of layers) this.add(layer);
+  }
+
+  /** Seeds initial weights, shuffling and dropout. */
+  get seed(): number {
+    return this.currentSeed;
   }
 
   get layers(): readonly Layer[] {
@@ -331,6 +355,7 @@ export class Sequential implements TrainingModel {
 
   /** Sets the loss, optimizer and metrics (recompiling resets the optimizer's state). */
   compile(config: CompileConfig): void {
+    this.pendingOptimizer = undefined;
     if (!config || typeof config !== 'object') throw new TypeError(`${this.name}: compile({ optimizer, loss, metrics? })`);
     if (config.optimizer === undefined) throw new TypeError(`${this.name}: compile needs an optimizer`);
     if (config.loss === undefined) throw new TypeError(`${this.name}: compile needs a loss`);
@@ -424,6 +449,7 @@ export class Sequential implements TrainingModel {
     const native = this.backend.createModel(spec);
     native.setWeights(weights);
     if (this.compiled) native.compile(this.compileSpec());
+    if (this.pendingOptimizer) this.applyOptimizerState(native, this.pendingOptimizer);
     const expected = this.outputShapeFor(new Tensor(new Float32Array(0), [0, ...perSample]));
     const reported = native.outputShape();
     if (!shapesCompatible(expected, reported)) {
@@ -436,10 +462,18 @@ export class Sequential implements TrainingModel {
   }
 
   async fit(x: TensorLike, y: TensorLike, config: FitConfig = {}): Promise<History> {
+    let initialBatch = 0;
+    let initialEpoch = config.initialEpoch ?? 0;
+    if (config.resumeFrom !== undefined) {
+      if (config.initialEpoch !== undefined) throw new RangeError(`${this.name}: fit: give initialEpoch or resumeFrom, not both`);
+      ({ epoch: initialEpoch, batch: initialBatch } = this.resume(config.resumeFrom));
+    }
     const compiled = this.requireCompiled('fit');
     const epochs = positiveInt(`${this.name}: fit: epochs`, config.epochs ?? 1);
     const batchSize = positiveInt(`${this.name}: fit: batchSize`, config.batchSize ?? 32);
-    const initialEpoch = config.initialEpoch ?? 0;
+    if (config.resumeFrom !== undefined && initialEpoch >= epochs) {
+      throw new RangeError(`${this.name}: fit: the checkpoint in ${config.resumeFrom} has finished ${initialEpoch} epochs; ask for more than that (epochs: ${epochs})`);
+    }
     if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs) {
       throw new RangeError(`${this.name}: fit: initialEpoch must be an integer in [0, epochs), received ${String(initialEpoch)}`);
     }
@@ -471,7 +505,14 @@ export class Sequential implements TrainingModel {
     if (validation) this.native(validation.x.shape.slice(1));
     const callbacks = config.callbacks === undefined ? [] : Array.isArray(config.callbacks) ? config.callbacks : [config.callbacks];
     return fitLoop(
-      { model: this, native, optimizer: compiled.optimizer, metrics: compiled.metrics, shuffleRandom: this.shuffleRandom },
+      {
+        model: this,
+        native,
+        optimizer: compiled.optimizer,
+        metrics: compiled.metrics,
+        shuffleSeed: deriveSeed(this.seed, 0x5f5f),
+        position: this.position,
+      },
       train,
       validation,
       {
@@ -479,6 +520,7 @@ export class Sequential implements TrainingModel {
         batchSize,
         shuffle: config.shuffle ?? true,
         initialEpoch,
+        initialBatch,
         verbose,
         callbacks,
         signal: config.signal,
@@ -521,6 +563,102 @@ export class Sequential implements TrainingModel {
   /** Zeroes the carried states of stateful layers. */
   resetStates(): void {
     this.nativeModel?.resetStates();
+  }
+
+  /**
+   * Saves the model to directory `dir` (created if needed) in the TensorFlow.js layers format
+   * (model.json and a weights file), with the compile settings and, unless includeOptimizer
+   * is false, the optimizer state and training position. The save is crash-safe: until it
+   * completes, `dir` holds the previous model whole.
+   */
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`${this.name}: save(dir): dir must be a non-empty path`);
+    if (options.includeOptimizer !== undefined && typeof options.includeOptimizer !== 'boolean') {
+      throw new TypeError(`${this.name}: save: includeOptimizer must be a boolean`);
+    }
+    writeModelFiles(dir, this.toModelFiles(options.includeOptimizer ?? true));
+  }
+
+  private toModelFiles(includeOptimizer: boolean): ModelFilesToWrite {
+    const inputShape = this.nativeInputShape ?? this.inputShape;
+    if (inputShape === undefined) throw new RangeError(`${this.name}: save: the input shape is unknown; build the model first`);
+    const files: ModelFilesToWrite = {
+      topology: sequentialToJson(this.name, this.stack, inputShape),
+      entries: weightEntries(this.stack, inputShape),
+      values: this.currentWeights().flat(),
+      seed: this.seed,
+      generatedBy: `recurrent ${packageVersion()}`,
+    };
+    const c = this.compiled;
+    if (c) files.compile = { loss: c.loss.name, fromLogits: c.loss.fromLogits, metrics: c.metrics.map((m) => m.key), optimizer: c.optimizer.spec() };
+    if (includeOptimizer && c) {
+      files.position = { ...this.position };
+      if (this.nativeModel) {
+        if (!this.nativeModel.getOptimizerState) throw new Error(`${this.name}: save: the ${this.backend.name} backend cannot read the optimizer state; use includeOptimizer: false`);
+        files.optimizer = { state: this.nativeModel.getOptimizerState(), iterations: c.optimizer.iterations };
+      } else if (this.pendingOptimizer) {
+        files.optimizer = this.pendingOptimizer;
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Takes over what lib/io read from a saved model: weights (matched by name or order and
+   * checked against this model's shapes), compile settings (when this model has none),
+   * optimizer state and training position.
+   */
+  restore(files: ModelFiles, what: string): void {
+    const inputShape = this.nativeInputShape ?? this.inputShape;
+    if (inputShape === undefined) throw new RangeError(`${what}: the model's input shape is unknown (no batch_input_shape in the file)`);
+    const order = matchManifest(weightEntries(this.stack, inputShape), files.entries, what);
+    this.setWeights(order.map((j) => files.values[j]));
+    if (files.compile && !this.compiled) {
+      const c = files.compile;
+      this.compile({ optimizer: optimizerFromSpec(c.optimizer), loss: { name: c.loss, fromLogits: c.fromLogits }, metrics: c.metrics as CompileConfig['metrics'] });
+    }
+    this.pendingOptimizer = undefined;
+    if (files.optimizer && this.compiled) {
+      const slots = files.optimizer.state.slots;
+      const saved: SavedOptimizer = { ...files.optimizer, state: { ...files.optimizer.state, slots: order.flatMap((j) => [slots[2 * j], slots[2 * j + 1]]) } };
+      if (this.nativeModel) this.applyOptimizerState(this.nativeModel, saved);
+      else this.pendingOptimizer = saved;
+    }
+    this.position.epoch = files.position?.epoch ?? 0;
+    this.position.batch = files.position?.batch ?? 0;
+  }
+
+  private applyOptimizerState(native: NativeModel, saved: SavedOptimizer): void {
+    if (!native.setOptimizerState) throw new Error(`${this.name}: the ${this.backend.name} backend cannot restore an optimizer state`);
+    native.setOptimizerState(saved.state);
+    (this.compiled as Compiled).optimizer.iterations = saved.iterations;
+    this.pendingOptimizer = undefined;
+  }
+
+  /** Restores a checkpoint for fit({ resumeFrom }); returns where training goes on. */
+  private resume(dir: string): TrainingPosition {
+    const what = `${this.name}: fit: resumeFrom ${dir}`;
+    const files = readModelFiles(dir);
+    if (!files.position || !files.optimizer) {
+      throw new Error(`${what}: the directory holds no training state (it was saved with includeOptimizer false, before compiling, or by another tool)`);
+    }
+    const inputShape = this.nativeInputShape ?? this.inputShape;
+    if (inputShape !== undefined) {
+      // Layer names may differ (automatic names count per process); everything else must not.
+      const anonymous = (layers: unknown): string =>
+        JSON.stringify(layers, (key, value) => (key === 'name' || key === 'batch_input_shape' ? undefined : value));
+      const topology = files.topology as { config?: { layers?: unknown } };
+      if (anonymous(sequentialToJson(this.name, this.stack, inputShape).config.layers) !== anonymous(topology.config?.layers)) {
+        throw new Error(`${what}: the checkpoint's layers differ from this model's (build the same architecture, or use loadModel(dir))`);
+      }
+    }
+    if (files.seed !== undefined && files.seed !== this.seed) {
+      // Dropout draws from the seed the native graph was made with: remake it with the checkpoint's.
+      this.detachNative();
+      this.currentSeed = files.seed;
+    }
+    this.restore(files, what);
+    return { ...this.position };
   }
 }
 

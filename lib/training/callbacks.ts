@@ -13,6 +13,8 @@ export interface TrainingModel {
   getWeights(): Tensor[];
   setWeights(weights: Tensor[]): void;
   readonly optimizer: Optimizer | undefined;
+  /** Writes the model to a directory (Sequential.save); callbacks.modelCheckpoint needs it. */
+  save?(dir: string, options?: { includeOptimizer?: boolean }): Promise<void>;
 }
 
 export interface Callback {
@@ -240,6 +242,93 @@ export class TerminateOnNaN implements Callback {
   }
 }
 
+export interface ModelCheckpointConfig {
+  /** Directory to save to; '{epoch}' (or '{epoch:03d}', zero-padded) becomes the 1-based epoch, '{batch}' the batch count. */
+  filepath: string;
+  /** Default 'val_loss'. */
+  monitor?: string;
+  /** Save only when the monitored value beats every earlier save (default false). */
+  saveBestOnly?: boolean;
+  mode?: Mode;
+  /** 'epoch' (default): at every epoch's end; a number n: after every n batches. */
+  saveFreq?: 'epoch' | number;
+  /** Save the optimizer state and training position, for fit({ resumeFrom }) (default true). */
+  includeOptimizer?: boolean;
+}
+
+/** Saves the model during training (Keras ModelCheckpoint); each save is crash-safe. */
+export class ModelCheckpoint implements Callback {
+  readonly filepath: string;
+  readonly monitor: string;
+  readonly saveBestOnly: boolean;
+  readonly saveFreq: 'epoch' | number;
+  readonly includeOptimizer: boolean;
+  best: number;
+  private readonly better: (a: number, b: number) => boolean;
+  private model: TrainingModel | undefined;
+  private epoch = 0;
+  private batchesSinceSave = 0;
+  private batchesSeen = 0;
+
+  constructor(c: ModelCheckpointConfig) {
+    const owner = 'modelCheckpoint';
+    if (!c || typeof c.filepath !== 'string' || c.filepath.length === 0) throw new TypeError(`${owner}: filepath must be a non-empty path`);
+    this.filepath = c.filepath;
+    this.monitor = c.monitor ?? 'val_loss';
+    this.saveBestOnly = c.saveBestOnly ?? false;
+    if (typeof this.saveBestOnly !== 'boolean') throw new TypeError(`${owner}: saveBestOnly must be a boolean`);
+    const freq = c.saveFreq ?? 'epoch';
+    if (freq !== 'epoch' && !(typeof freq === 'number' && Number.isInteger(freq) && freq > 0)) {
+      throw new RangeError(`${owner}: saveFreq must be 'epoch' or a positive integer number of batches, received ${String(freq)}`);
+    }
+    this.saveFreq = freq;
+    this.includeOptimizer = c.includeOptimizer ?? true;
+    const mode = resolveMode(owner, c.mode ?? 'auto', this.monitor);
+    this.better = mode === 'min' ? (a, b) => a < b : (a, b) => a > b;
+    this.best = mode === 'min' ? Infinity : -Infinity;
+  }
+
+  setModel(model: TrainingModel): void {
+    if (typeof model.save !== 'function') throw new TypeError('modelCheckpoint: the model has no save() method');
+    this.model = model;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  async onBatchEnd(_batch: number, logs: Logs): Promise<void> {
+    this.batchesSeen++;
+    if (this.saveFreq === 'epoch' || ++this.batchesSinceSave < this.saveFreq) return;
+    this.batchesSinceSave = 0;
+    await this.maybeSave(logs);
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    this.epoch = epoch;
+    if (this.saveFreq === 'epoch') await this.maybeSave(logs);
+  }
+
+  /** The directory of a save at this point. */
+  path(): string {
+    return this.filepath
+      .replace(/\{epoch(?::0?(\d+)d)?\}/g, (_m, width?: string) => String(this.epoch + 1).padStart(Number(width ?? 0), '0'))
+      .replace(/\{batch\}/g, String(this.batchesSeen));
+  }
+
+  private async maybeSave(logs: Logs): Promise<void> {
+    const model = this.model;
+    if (!model?.save) return;
+    if (this.saveBestOnly) {
+      const v = monitored('modelCheckpoint', logs, this.monitor);
+      if (v === undefined || Number.isNaN(v) || !this.better(v, this.best)) return;
+      this.best = v;
+    }
+    await model.save(this.path(), { includeOptimizer: this.includeOptimizer });
+  }
+}
+
+export const modelCheckpoint = (c: ModelCheckpointConfig): ModelCheckpoint => new ModelCheckpoint(c);
 export const earlyStopping = (c: EarlyStoppingConfig = {}): EarlyStopping => new EarlyStopping(c);
 export const reduceLROnPlateau = (c: ReduceLROnPlateauConfig = {}): ReduceLROnPlateau => new ReduceLROnPlateau(c);
 export const terminateOnNaN = (): TerminateOnNaN => new TerminateOnNaN();

@@ -2,7 +2,7 @@
 // permutation), one awaited native step per batch so the event loop stays free, means
 // weighted by each step's count, callbacks, validation, and the progress display.
 import type { NativeModel, StepArgs, StepResult } from '../graph_spec';
-import { SeededRandom } from '../random';
+import { deriveSeed, SeededRandom } from '../random';
 import { formatShape, shapeSize, Tensor } from '../tensor';
 import { Callback, Logs, TrainingModel } from './callbacks';
 import { History } from './history';
@@ -22,6 +22,8 @@ export interface FitLoopConfig {
   batchSize: number;
   shuffle: boolean;
   initialEpoch: number;
+  /** Batch of the initial epoch to start at (resuming mid-epoch; default 0). */
+  initialBatch?: number;
   verbose: 0 | 1 | 2;
   callbacks: Callback[];
   signal?: AbortSignal;
@@ -33,7 +35,15 @@ export interface FitContext {
   native: NativeModel;
   optimizer: Optimizer;
   metrics: ResolvedMetric[];
-  shuffleRandom: SeededRandom;
+  /** The shuffle order of epoch e is a permutation drawn from deriveSeed(shuffleSeed, e) alone, so a resumed run shuffles as an uninterrupted one. */
+  shuffleSeed: number;
+  /** Where training stands, kept current after every batch (what a checkpoint saves). */
+  position: { epoch: number; batch: number };
+}
+
+/** The sample order of epoch `epoch`. */
+export function epochOrder(shuffleSeed: number, epoch: number, n: number): Int32Array {
+  return new SeededRandom(deriveSeed(shuffleSeed, epoch)).permutation(n);
 }
 
 function samples(t: Tensor): number {
@@ -145,15 +155,18 @@ export async function fitLoop(ctx: FitContext, train: Dataset, validation: Datas
   let lastLogs: Logs = {};
   for (let epoch = config.initialEpoch; epoch < config.epochs && !ctx.model.stopTraining && !aborted(); epoch++) {
     await each(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
-    const order = config.shuffle ? ctx.shuffleRandom.permutation(n) : undefined;
+    const order = config.shuffle ? epochOrder(ctx.shuffleSeed, epoch, n) : undefined;
     const means = new MeanLogs(keys);
     let completed = true;
-    for (let batch = 0; batch < steps; batch++) {
+    const firstBatch = epoch === config.initialEpoch ? Math.min(config.initialBatch ?? 0, steps) : 0;
+    for (let batch = firstBatch; batch < steps; batch++) {
       await each(callbacks, (c) => c.onBatchBegin?.(batch, { batch, size: Math.min(config.batchSize, n - batch * config.batchSize) }));
       const args = stepArgs(train, order, batch * config.batchSize, Math.min(n, (batch + 1) * config.batchSize));
       args.learningRate = ctx.optimizer.learningRateAt(ctx.optimizer.iterations);
       const result = await ctx.native.trainStep(args);
       ctx.optimizer.iterations += 1;
+      ctx.position.epoch = epoch;
+      ctx.position.batch = batch + 1;
       means.add(result);
       const running = means.logs();
       await each(callbacks, (c) => c.onBatchEnd?.(batch, running));
@@ -164,6 +177,8 @@ export async function fitLoop(ctx: FitContext, train: Dataset, validation: Datas
     }
     // An abort in mid-epoch leaves that epoch out of the history.
     if (!completed && aborted()) break;
+    ctx.position.epoch = epoch + 1;
+    ctx.position.batch = 0;
     const logs = means.logs();
     if (validation && !aborted()) Object.assign(logs, await evaluateLoop(ctx.native, ctx.metrics, validation, config.batchSize).then((v) => prefixed(v)));
     await each(callbacks, (c) => c.onEpochEnd?.(epoch, logs));

@@ -265,5 +265,40 @@ void Model::reset_states() {
   for (auto& l : layers_) l->reset_states();
 }
 
+OptimizerState Model::optimizer_state() const {
+  if (!compiled()) throw std::logic_error("getOptimizerState: the model is not compiled");
+  OptimizerState s;
+  s.step = steps_taken_;
+  s.iterations = optimizer_->iterations();
+  for (const Parameter* p : params_) {
+    s.slots.push_back(p->slots[0]);
+    s.slots.push_back(p->slots[1]);
+  }
+  return s;
+}
+
+void Model::set_optimizer_state(const OptimizerState& s) {
+  if (!compiled()) throw std::logic_error("setOptimizerState: the model is not compiled");
+  if (s.slots.size() != 2 * params_.size())
+    throw std::invalid_argument("setOptimizerState: the model's optimizer has " + std::to_string(2 * params_.size()) +
+                                " slots (2 per weight), received " + std::to_string(s.slots.size()));
+  if (s.iterations < 0) throw std::invalid_argument("setOptimizerState: iterations must be >= 0");
+  for (size_t i = 0; i < s.slots.size(); ++i) {
+    const Parameter& p = *params_[i / 2];
+    const std::vector<float>& have = p.slots[i % 2];
+    const std::string what = "setOptimizerState: slot " + std::to_string(i % 2) + " of weight " +
+                             std::to_string(i / 2) + " ('" + p.name + "' of layer '" + weight_layers_[i / 2] + "')";
+    if (s.slots[i].size() != have.size())
+      throw std::invalid_argument(what + ": expected " + std::to_string(have.size()) + " values, received " +
+                                  std::to_string(s.slots[i].size()));
+    for (size_t j = 0; j < s.slots[i].size(); ++j)
+      if (!std::isfinite(s.slots[i][j]))
+        throw std::invalid_argument(what + ": value " + std::to_string(j) + " is not finite");
+  }
+  for (size_t i = 0; i < s.slots.size(); ++i) params_[i / 2]->slots[i % 2] = s.slots[i];
+  optimizer_->set_iterations(s.iterations);
+  steps_taken_ = s.step;
+}
+
 }  // namespace graph
 }  // namespace recurrent

@@ -27,6 +27,15 @@ struct Batch {
   double learning_rate = -1.0;       // < 0: the compiled one
 };
 
+// What a resumed training run needs besides the weights: the optimizer's slots (two per
+// weight in Keras order, each empty or the weight's size, as the optimizer sized them), its
+// update count, and the model's step count, which positions the dropout random streams.
+struct OptimizerState {
+  uint64_t step = 0;
+  int64_t iterations = 0;
+  std::vector<std::vector<float>> slots;  // [2 * weights][0 or weight size]
+};
+
 struct StepOutcome {
   double loss = 0.0;
   std::vector<double> metrics;
@@ -62,6 +71,12 @@ class Model {
   // Name of the layer owning each weight (for error messages).
   const std::string& weight_layer(size_t index) const { return weight_layers_[index]; }
   void reset_states();
+
+  // Needs a compiled model (std::logic_error otherwise).
+  OptimizerState optimizer_state() const;
+  // Checks the slot count, every slot's length and finiteness before changing anything;
+  // throws std::invalid_argument naming the weight.
+  void set_optimizer_state(const OptimizerState& state);
 
  private:
   Flow run_forward(const Batch& batch, bool training);

@@ -27,6 +27,9 @@ class Optimizer {
   // One update of the trainable parameters from their gradients (clipped in place).
   void apply(const std::vector<Parameter*>& params, double learning_rate);
   double learning_rate() const { return spec_.learning_rate; }
+  // Updates applied since compile (Adam's bias correction counts them).
+  int64_t iterations() const { return iterations_; }
+  void set_iterations(int64_t n) { iterations_ = n; }
 
  private:
   void clip(const std::vector<Parameter*>& params);

@@ -276,6 +276,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                         InstanceMethod<&ModelWrap::get_weights>("getWeights"),
                         InstanceMethod<&ModelWrap::set_weights>("setWeights"),
                         InstanceMethod<&ModelWrap::reset_states>("resetStates"),
+                        InstanceMethod<&ModelWrap::get_optimizer_state>("getOptimizerState"),
+                        InstanceMethod<&ModelWrap::set_optimizer_state>("setOptimizerState"),
                         InstanceMethod<&ModelWrap::output_shape>("outputShape")});
   }
 
@@ -448,6 +450,60 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return guarded(info, [&]() -> Napi::Value {
       require_idle("resetStates");
       model_->reset_states();
+      return info.Env().Undefined();
+    });
+  }
+
+  // { step, iterations, slots: Float32Array[] } (two slots per weight, Keras order).
+  Napi::Value get_optimizer_state(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      require_idle("getOptimizerState");
+      Napi::Env env = info.Env();
+      if (!model_->compiled()) throw ArgumentError{"getOptimizerState: the model is not compiled (call compile first)"};
+      const graph::OptimizerState s = model_->optimizer_state();
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("step", static_cast<double>(s.step));
+      out.Set("iterations", static_cast<double>(s.iterations));
+      Napi::Array slots = Napi::Array::New(env, s.slots.size());
+      for (size_t i = 0; i < s.slots.size(); ++i) {
+        Napi::Float32Array a = Napi::Float32Array::New(env, s.slots[i].size());
+        if (!s.slots[i].empty()) std::memcpy(a.Data(), s.slots[i].data(), sizeof(float) * s.slots[i].size());
+        slots.Set(static_cast<uint32_t>(i), a);
+      }
+      out.Set("slots", slots);
+      return out;
+    });
+  }
+
+  Napi::Value set_optimizer_state(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const char* op = "setOptimizerState";
+      require_idle(op);
+      if (!model_->compiled()) throw ArgumentError{"setOptimizerState: the model is not compiled (call compile first)"};
+      Napi::Object o = require_object(info, 0, op);
+      graph::OptimizerState s;
+      s.step = static_cast<uint64_t>(get_int(o, "step", op, 0, (int64_t(1) << 53) - 1));
+      s.iterations = get_int(o, "iterations", op, 0, (int64_t(1) << 53) - 1);
+      Napi::Value sv = o.Get("slots");
+      if (!sv.IsArray()) throw ArgumentError{"setOptimizerState: 'slots' must be an array of Float32Array"};
+      Napi::Array arr = sv.As<Napi::Array>();
+      const size_t expected = 2 * model_->weights().size();
+      if (arr.Length() != expected)
+        throw ArgumentError{"setOptimizerState: the model's optimizer has " + std::to_string(expected) +
+                                " slots (2 per weight), received " + std::to_string(arr.Length()),
+                            true};
+      for (uint32_t i = 0; i < arr.Length(); ++i) {
+        Napi::Value v = arr.Get(i);
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+          throw ArgumentError{"setOptimizerState: slots[" + std::to_string(i) + "] must be a Float32Array"};
+        Napi::Float32Array a = v.As<Napi::Float32Array>();
+        s.slots.emplace_back(a.Data(), a.Data() + a.ElementLength());
+      }
+      try {
+        model_->set_optimizer_state(s);
+      } catch (const std::invalid_argument& e) {
+        throw ArgumentError{e.what(), true};
+      }
       return info.Env().Undefined();
     });
   }
