@@ -24,7 +24,7 @@ constexpr int64_t kRowPanelsPerBlock = 16;  // rows of A packed at once: 16 * mr
 constexpr int64_t kGroupN = 512;          // widest column range per A block: B block stays in L2
 // Below this many flops a call runs on the calling thread: waking a worker costs more
 // than it saves (and on a loaded machine a lot more).
-constexpr int64_t kParallelFlops = int64_t(1) << 21;
+constexpr int64_t kParallelFlops = int64_t(1) << 19;
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
@@ -67,7 +67,8 @@ void pack_b(bool trans, int64_t k, int64_t n, const float* b, int64_t ldb, int64
   }, &ctx);
 }
 
-// Packs alpha * op(A)[i0:i0+mc, k0:k0+kc] into mr-tall panels [kc][mr], zero padded.
+// Packs alpha * op(A)[i0:i0+mc, k0:k0+kc] into mr-tall panels [kc][mr]. The rows of a
+// last, short panel past mc are left unset: the micro-kernel reads only `rows` of them.
 void pack_a(bool trans_a, const float* a, int64_t lda, float alpha, int64_t i0, int64_t mc, int64_t k0,
             int64_t kc, int64_t mr, float* out) {
   for (int64_t ip = 0; ip < mc; ip += mr) {
@@ -79,15 +80,12 @@ void pack_a(bool trans_a, const float* a, int64_t lda, float alpha, int64_t i0, 
         const float* src = a + (k0 + p) * lda + i0 + ip;
         float* o = dst + p * mr;
         for (int64_t r = 0; r < rows; ++r) o[r] = alpha * src[r];
-        for (int64_t r = rows; r < mr; ++r) o[r] = 0.0f;
       }
     } else {
       for (int64_t r = 0; r < rows; ++r) {
         const float* src = a + (i0 + ip + r) * lda + k0;
         for (int64_t p = 0; p < kc; ++p) dst[p * mr + r] = alpha * src[p];
       }
-      for (int64_t r = rows; r < mr; ++r)
-        for (int64_t p = 0; p < kc; ++p) dst[p * mr + r] = 0.0f;
     }
   }
 }
@@ -106,6 +104,8 @@ struct GemmTask {
 void gemm_block(const GemmTask& x, float* a_pack, int64_t i0, int64_t mc, int64_t j_lo, int64_t j_hi) {
   const int64_t mr = x.kernel->mr, nr = x.kernel->nr;
   const int64_t n_padded = round_up(x.n, nr);
+  // A few rows (a batch of 1..4): two panels per call, see GemmMicrokernel.
+  const int64_t step = mc <= mr / 3 ? 2 * nr : nr;
   if (x.beta != 0.0f && x.beta != 1.0f) {
     for (int64_t i = 0; i < mc; ++i) {
       float* row = x.c + (i0 + i) * x.ldc;
@@ -119,12 +119,13 @@ void gemm_block(const GemmTask& x, float* a_pack, int64_t i0, int64_t mc, int64_
       const bool accumulate = k0 > 0 || x.beta != 0.0f;
       pack_a(x.trans_a, x.a, x.lda, x.alpha, i0, mc, k0, kc, mr, a_pack);
       const float* b_block = x.b + k0 * n_padded;
-      for (int64_t jp = js; jp < je; jp += nr) {
+      for (int64_t jp = js; jp < je; jp += step) {
         const float* b_panel = b_block + (jp / nr) * kc * nr;
-        const int cols = static_cast<int>(std::min(nr, x.n - jp));
+        const int cols = static_cast<int>(std::min(step, je - jp));
         for (int64_t ip = 0; ip < mc; ip += mr) {
           const int rows = static_cast<int>(std::min(mr, mc - ip));
-          x.kernel->run(kc, a_pack + ip * kc, b_panel, x.c + (i0 + ip) * x.ldc + jp, x.ldc, accumulate, rows, cols);
+          x.kernel->run(kc, a_pack + ip * kc, b_panel, kc * nr, x.c + (i0 + ip) * x.ldc + jp, x.ldc, accumulate,
+                        rows, cols);
         }
       }
     }
