@@ -31,8 +31,31 @@ int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 // Floats of op(B)[k,n] packed in nr-wide panels.
 int64_t packed_size(int64_t k, int64_t n, int64_t nr) { return k * round_up(n, nr); }
 
-// Packs op(B)[k,n] into `out`: for each k-block [k0, k0+kc), for each panel, [kc][nr],
-// with the columns past n zero.
+// Packs the panels of op(B)[k0:k0+kc, j0:j_end) (j0 a multiple of nr) into `dst`, one
+// [kc][nr] panel after another, with the columns past n zero.
+void pack_b_block(bool trans, const float* b, int64_t ldb, int64_t n, int64_t k0, int64_t kc, int64_t j0,
+                  int64_t j_end, int64_t nr, float* dst) {
+  for (int64_t jp = j0; jp < j_end; jp += nr, dst += kc * nr) {
+    const int64_t width = std::min(nr, n - jp);
+    if (!trans) {
+      for (int64_t p = 0; p < kc; ++p) {
+        float* row = dst + p * nr;
+        std::memcpy(row, b + (k0 + p) * ldb + jp, sizeof(float) * width);
+        for (int64_t j = width; j < nr; ++j) row[j] = 0.0f;
+      }
+    } else {
+      // op(B)[p][j] = b[j][p]: read each stored row of B contiguously.
+      for (int64_t j = 0; j < width; ++j) {
+        const float* src = b + (jp + j) * ldb + k0;
+        for (int64_t p = 0; p < kc; ++p) dst[p * nr + j] = src[p];
+      }
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t j = width; j < nr; ++j) dst[p * nr + j] = 0.0f;
+    }
+  }
+}
+
+// Packs op(B)[k,n] into `out`: for each k-block [k0, k0+kc), for each panel, [kc][nr].
 void pack_b(bool trans, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t nr, float* out) {
   struct Ctx { bool trans; const float* b; int64_t ldb, n, k, nr, n_padded; float* out; };
   Ctx ctx{trans, b, ldb, n, k, nr, round_up(n, nr), out};
@@ -42,27 +65,8 @@ void pack_b(bool trans, int64_t k, int64_t n, const float* b, int64_t ldb, int64
     const Ctx& c = *static_cast<const Ctx*>(vctx);
     for (int64_t k0 = 0; k0 < c.k; k0 += kBlockK) {
       const int64_t kc = std::min(kBlockK, c.k - k0);
-      float* block = c.out + k0 * c.n_padded;
-      for (int64_t panel = p0; panel < p1; ++panel) {
-        float* dst = block + panel * kc * c.nr;
-        const int64_t j0 = panel * c.nr;
-        const int64_t width = std::min(c.nr, c.n - j0);
-        if (!c.trans) {
-          for (int64_t p = 0; p < kc; ++p) {
-            float* row = dst + p * c.nr;
-            std::memcpy(row, c.b + (k0 + p) * c.ldb + j0, sizeof(float) * width);
-            for (int64_t j = width; j < c.nr; ++j) row[j] = 0.0f;
-          }
-        } else {
-          // op(B)[p][j] = b[j][p]: read each stored row of B contiguously.
-          for (int64_t j = 0; j < width; ++j) {
-            const float* src = c.b + (j0 + j) * c.ldb + k0;
-            for (int64_t p = 0; p < kc; ++p) dst[p * c.nr + j] = src[p];
-          }
-          for (int64_t p = 0; p < kc; ++p)
-            for (int64_t j = width; j < c.nr; ++j) dst[p * c.nr + j] = 0.0f;
-        }
-      }
+      pack_b_block(c.trans, c.b, c.ldb, c.n, k0, kc, p0 * c.nr, std::min(c.n, p1 * c.nr), c.nr,
+                   c.out + k0 * c.n_padded + p0 * kc * c.nr);
     }
   }, &ctx);
 }
@@ -82,9 +86,11 @@ void pack_a(bool trans_a, const float* a, int64_t lda, float alpha, int64_t i0, 
         for (int64_t r = 0; r < rows; ++r) o[r] = alpha * src[r];
       }
     } else {
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* src = a + (i0 + ip + r) * lda + k0;
-        for (int64_t p = 0; p < kc; ++p) dst[p * mr + r] = alpha * src[p];
+      // Gather one k at a time: mr loads from mr row streams, one contiguous store run.
+      const float* src = a + (i0 + ip) * lda + k0;
+      for (int64_t p = 0; p < kc; ++p) {
+        float* o = dst + p * mr;
+        for (int64_t r = 0; r < rows; ++r) o[r] = alpha * src[r * lda + p];
       }
     }
   }
@@ -96,12 +102,15 @@ struct GemmTask {
   int64_t m, n, k, lda, ldc, block_m, group_n, n_groups;
   float alpha, beta;
   const float* a;
-  const float* b;  // packed with kernel->nr
+  const float* b;  // packed with kernel->nr, or null: each thread packs its own blocks of b_raw
+  const float* b_raw;
+  bool trans_b;
+  int64_t ldb;
   float* c;
 };
 
 // Rows [i0, i0+mc) by columns [j_lo, j_hi) of C, all of k.
-void gemm_block(const GemmTask& x, float* a_pack, int64_t i0, int64_t mc, int64_t j_lo, int64_t j_hi) {
+void gemm_block(const GemmTask& x, float* a_pack, float* b_pack, int64_t i0, int64_t mc, int64_t j_lo, int64_t j_hi) {
   const int64_t mr = x.kernel->mr, nr = x.kernel->nr;
   const int64_t n_padded = round_up(x.n, nr);
   // A few rows (a batch of 1..4): two panels per call, see GemmMicrokernel.
@@ -118,9 +127,16 @@ void gemm_block(const GemmTask& x, float* a_pack, int64_t i0, int64_t mc, int64_
       const int64_t kc = std::min(kBlockK, x.k - k0);
       const bool accumulate = k0 > 0 || x.beta != 0.0f;
       pack_a(x.trans_a, x.a, x.lda, x.alpha, i0, mc, k0, kc, mr, a_pack);
-      const float* b_block = x.b + k0 * n_padded;
+      // b_block: the panel holding column js in this k-block.
+      const float* b_block;
+      if (x.b) {
+        b_block = x.b + k0 * n_padded + (js / nr) * kc * nr;
+      } else {
+        pack_b_block(x.trans_b, x.b_raw, x.ldb, x.n, k0, kc, js, je, nr, b_pack);
+        b_block = b_pack;
+      }
       for (int64_t jp = js; jp < je; jp += step) {
-        const float* b_panel = b_block + (jp / nr) * kc * nr;
+        const float* b_panel = b_block + ((jp - js) / nr) * kc * nr;
         const int cols = static_cast<int>(std::min(step, je - jp));
         for (int64_t ip = 0; ip < mc; ip += mr) {
           const int rows = static_cast<int>(std::min(mr, mc - ip));
@@ -132,9 +148,12 @@ void gemm_block(const GemmTask& x, float* a_pack, int64_t i0, int64_t mc, int64_
   }
 }
 
-// C = alpha * op(A) * B + beta * C, B already packed for `kern`.
-void gemm_prepacked(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
-                    const float* a, int64_t lda, const float* b_packed, float beta, float* c, int64_t ldc) {
+// C = alpha * op(A) * op(B) + beta * C. B is either packed already for `kern` (b_packed),
+// or raw (b_packed null): then the column split packs op(B) by thread and block if each
+// thread owns its columns, else once here for all threads.
+void gemm_run(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+              const float* a, int64_t lda, const float* b_packed, bool trans_b, const float* b, int64_t ldb,
+              float beta, float* c, int64_t ldc) {
   const int64_t mr = kern.gemm.mr, nr = kern.gemm.nr;
   const int64_t block_m = mr * kRowPanelsPerBlock;
   const int64_t m_blocks = (m + block_m - 1) / block_m;
@@ -143,12 +162,24 @@ void gemm_prepacked(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, 
   const int64_t group_n = m_blocks >= 4 * threads ? kGroupN : nr;
   const int64_t n_groups = (n + group_n - 1) / group_n;
   const int64_t tasks = m_blocks * n_groups;
-  GemmTask task{&kern.gemm, trans_a, m, n, k, lda, ldc, block_m, group_n, n_groups, alpha, beta, a, b_packed, c};
+  if (!b_packed && group_n == kGroupN) {
+    // Row blocks spread over threads share all of B: pack it once, in the calling
+    // thread's buffer, kept between calls (no allocation once it has grown).
+    thread_local std::vector<float> b_pack;
+    const size_t need = static_cast<size_t>(packed_size(k, n, nr));
+    if (b_pack.size() < need) b_pack.resize(need);
+    pack_b(trans_b, k, n, b, ldb, nr, b_pack.data());
+    b_packed = b_pack.data();
+  }
+  GemmTask task{&kern.gemm, trans_a, m, n, k, lda, ldc, block_m, group_n, n_groups, alpha, beta, a,
+                b_packed, b, trans_b, ldb, c};
   parallel_for(tasks, (tasks + threads - 1) / threads, [](void* vctx, int64_t t0, int64_t t1) {
     const GemmTask& x = *static_cast<const GemmTask*>(vctx);
-    thread_local std::vector<float> a_pack;
+    thread_local std::vector<float> a_pack, b_pack;
     const size_t need = static_cast<size_t>(x.block_m * std::min(kBlockK, x.k));
     if (a_pack.size() < need) a_pack.resize(need);
+    const size_t need_b = x.b ? 0 : static_cast<size_t>(std::min(kBlockK, x.k) * kGroupN);
+    if (b_pack.size() < need_b) b_pack.resize(need_b);
     for (int64_t t = t0; t < t1;) {
       // The run of this chunk's tasks in one row block: one contiguous column range.
       const int64_t mb = t / x.n_groups;
@@ -156,7 +187,7 @@ void gemm_prepacked(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, 
       const int64_t j_lo = (t % x.n_groups) * x.group_n;
       const int64_t j_hi = std::min(x.n, ((t_end - 1) % x.n_groups + 1) * x.group_n);
       const int64_t i0 = mb * x.block_m;
-      gemm_block(x, a_pack.data(), i0, std::min(x.block_m, x.m - i0), j_lo, j_hi);
+      gemm_block(x, a_pack.data(), b_pack.data(), i0, std::min(x.block_m, x.m - i0), j_lo, j_hi);
       t = t_end;
     }
   }, &task);
@@ -211,7 +242,7 @@ void sgemm_packed(bool trans_a, int64_t m, float alpha, const float* a, int64_t 
     sgemm_packed(trans_a, m, alpha, a, lda, repacked, beta, c, ldc);
     return;
   }
-  gemm_prepacked(kern, trans_a, m, n, k, alpha, a, lda, b.data(), beta, c, ldc);
+  gemm_run(kern, trans_a, m, n, k, alpha, a, lda, b.data(), false, nullptr, 0, beta, c, ldc);
 }
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
@@ -221,14 +252,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     scale_c(m, n, beta, c, ldc);
     return;
   }
-  const CpuKernels& kern = active_kernels();
-  // The calling thread's packing buffer, kept between calls: no allocation per call once
-  // it has grown to the largest B seen.
-  thread_local std::vector<float> b_pack;
-  const size_t need = static_cast<size_t>(packed_size(k, n, kern.gemm.nr));
-  if (b_pack.size() < need) b_pack.resize(need);
-  pack_b(trans_b, k, n, b, ldb, kern.gemm.nr, b_pack.data());
-  gemm_prepacked(kern, trans_a, m, n, k, alpha, a, lda, b_pack.data(), beta, c, ldc);
+  gemm_run(active_kernels(), trans_a, m, n, k, alpha, a, lda, nullptr, trans_b, b, ldb, beta, c, ldc);
 }
 
 }  // namespace cpu
