@@ -8,6 +8,8 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import type { GraphSpec, NativeModel } from './graph_spec';
+
 export type Isa = 'scalar' | 'avx2' | 'avx512';
 
 export interface RuntimeInfo {
@@ -65,6 +67,67 @@ export interface SgemmPackedArgs {
 
 export type ElementwiseOp = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid' | 'exp' | 'log' | 'softmax';
 
+export type RnnCell = 'simpleRnn' | 'lstm' | 'gru';
+export type RnnActivation = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid';
+
+/**
+ * Arguments of the whole-sequence recurrent layer op (semantics: native/kernels/rnn_layer.h;
+ * checks: native/napi/rnn_arguments.h). B batch, T steps, I input, H units, G gates
+ * (simpleRnn 1, gru 3, lstm 4). `T` is the data type: Float32Array for the fast paths,
+ * Float64Array for the reference.
+ */
+export interface RnnLayerArgs<T extends Float32Array | Float64Array = Float32Array> {
+  cell: RnnCell;
+  batch: number;
+  steps: number;
+  input: number;
+  units: number;
+  /** Default 'tanh'. */
+  activation?: RnnActivation;
+  /** LSTM and GRU gates; default 'sigmoid'. */
+  recurrentActivation?: RnnActivation;
+  /** GRU; default true (bias [2, 3H]); false: bias [3H]. */
+  resetAfter?: boolean;
+  /** LSTM; needs peepholeWeights. */
+  peephole?: boolean;
+  goBackwards?: boolean;
+  /** Truncated BPTT chunk length in steps; 0 (default): full BPTT. */
+  truncateSteps?: number;
+  /** Default true: y is [B, T, H]; false: y is the final h [B, H] and dy is [B, H]. */
+  returnSequences?: boolean;
+  /** Default true; false skips dx (a first layer's input needs no gradient). */
+  inputGradient?: boolean;
+  x: T; // [B, T, I]
+  h0?: T; // [B, H]
+  c0?: T; // [B, H] (LSTM)
+  /** [B, T], by input time; 1 = valid. */
+  mask?: Uint8Array;
+  /** [B, H] recurrent dropout mask (e.g. 0 or 1/(1-rate)), multiplying h_prev in the recurrent products. */
+  recurrentMask?: T;
+  kernel: T; // [I, G*H]
+  recurrentKernel: T; // [H, G*H]
+  bias?: T; // [G*H], or [2, 3H] for GRU with resetAfter
+  peepholeWeights?: T; // [3, H] (i, f, o)
+  /** Any of these requests the backward pass. */
+  dy?: T; // [B, T, H], or [B, H] without returnSequences
+  dhFinal?: T; // [B, H]
+  dcFinal?: T; // [B, H] (LSTM)
+}
+
+export interface RnnLayerResult<T extends Float32Array | Float64Array = Float32Array> {
+  y: T; // [B, T, H] in processing order, or [B, H] without returnSequences
+  hFinal: T; // [B, H]
+  cFinal?: T; // [B, H] (LSTM)
+  /** The gradients, present when dy, dhFinal or dcFinal was given. */
+  dx?: T; // [B, T, I]
+  dh0?: T; // [B, H]
+  dc0?: T; // [B, H] (LSTM)
+  dKernel?: T; // [I, G*H]
+  dRecurrentKernel?: T; // [H, G*H]
+  dBias?: T; // as bias, when a bias was given
+  dPeephole?: T; // [3, H] (LSTM with peephole)
+}
+
 export interface CpuBinding {
   runtimeInfo(): RuntimeInfo;
   setIsa(isa: Isa): void;
@@ -73,6 +136,12 @@ export interface CpuBinding {
   packGemm(args: PackGemmArgs): PackedGemmMatrix;
   sgemmPacked(args: SgemmPackedArgs): Float32Array;
   elementwise(args: { op: ElementwiseOp; x: Float32Array; y: Float32Array; cols?: number }): Float32Array;
+  /** The double-precision reference of the layer op: forward, and backward when asked. */
+  rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;
+  /** The fast float32 layer op on a worker thread. */
+  rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>>;
+  /** A Sequential model in native memory (native/graph): layers, gradients, optimizer state. */
+  Model: new (spec: GraphSpec) => NativeModel;
   [name: string]: unknown;
 }
 
@@ -200,18 +269,24 @@ function nvidiaDevicePresent(): boolean {
 export function probeCuda(root: string = packageRoot, env: NodeJS.ProcessEnv = process.env): CudaStatus {
   if (env.RECURRENT_BACKEND === 'cpu') return { devices: [], reason: 'RECURRENT_BACKEND=cpu' };
   const file = cudaBinaryCandidates(root).find((p) => fs.existsSync(p));
-  if (!file) return { devices: [], reason: 'no CUDA build of recurrent is installed (build it with npm run build:cmake where nvcc is present)' };
+  if (!file) return { devices: [], reason: 'no CUDA build of recurrent is installed (build it with npm run build:cuda where nvcc is present)' };
   if (!nvidiaDevicePresent() && env.RECURRENT_CUDA_PROBE_ANYWAY !== '1') {
     return { devices: [], reason: 'no NVIDIA GPU found (no /dev/nvidiactl): using the CPU' };
   }
   // Test-load in a child: a broken driver or runtime may abort the process that loads it.
+  // The child writes only the error's message to stderr: an uncaught error's last stderr
+  // line is Node's version banner, which says nothing about why the load failed.
   const probe = childProcess.spawnSync(
     process.execPath,
-    ['-e', `const b = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify(b.devices()));`],
+    [
+      '-e',
+      `try { const b = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify(b.devices())); }` +
+        ` catch (e) { process.stderr.write(String(e && e.message || e)); process.exit(1); }`,
+    ],
     { encoding: 'utf8', timeout: 30000, env },
   );
   if (probe.status !== 0) {
-    const why = (probe.stderr || probe.error?.message || `exit ${probe.status ?? probe.signal}`).trim().split('\n').slice(-1)[0];
+    const why = (probe.stderr.trim() || probe.error?.message || `exit ${probe.status ?? probe.signal}`).split('\n')[0];
     return { devices: [], file, reason: `the CUDA build failed to load in a test process (${why}): using the CPU` };
   }
   let devices: CudaDeviceInfo[];

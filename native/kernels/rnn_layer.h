@@ -24,6 +24,10 @@
 // writes output y[:, s] (so go_backwards returns the reversed sequence, as in Keras).
 // Mask [B, T] (indexed by input time, 1 = valid): a masked step leaves h and c unchanged
 // and outputs zeros. A row masked everywhere returns its initial state.
+// Recurrent dropout (recurrent_mask, [B, H], e.g. 0 or 1/(1-rate) per unit, fixed for the
+// whole sequence as in Keras): every product with the recurrent kernel reads
+// h_prev * mask instead of h_prev (GRU reset_before: r * (h_prev * mask)); the
+// z * h_prev term of the GRU and all states stay unmasked.
 // Truncated BPTT (truncate_steps = k > 0): the processing order is cut into chunks of k
 // steps, and no gradient flows through the state from one chunk into the previous one
 // (what detaching the state every k steps does in PyTorch). Gradients reaching h0/c0
@@ -46,6 +50,7 @@ struct RnnConfig {
   bool peephole = false;       // LSTM
   bool go_backwards = false;
   int64_t truncate_steps = 0;  // 0: full backpropagation through time
+  bool recurrent_masked = false;  // a recurrent_mask (recurrent dropout) is given
 
   int gates() const { return cell == CellType::SimpleRnn ? 1 : cell == CellType::Gru ? 3 : 4; }
   bool has_cell_state() const { return cell == CellType::Lstm; }
@@ -67,6 +72,7 @@ struct RnnForwardIO {
   const Real* h0 = nullptr;       // [B, H] or null: zeros
   const Real* c0 = nullptr;       // [B, H] or null: zeros (LSTM)
   const uint8_t* mask = nullptr;  // [B, T] or null: all valid
+  const Real* recurrent_mask = nullptr;  // [B, H] recurrent dropout, or null
   Real* y = nullptr;              // [B, T, H] outputs in processing order, or null: not written
   Real* h_final = nullptr;        // [B, H]
   Real* c_final = nullptr;        // [B, H] (LSTM)

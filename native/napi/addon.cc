@@ -16,6 +16,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   }
   recurrent::napi::register_runtime(env, exports);
   recurrent::napi::register_gemm(env, exports);
+  recurrent::napi::register_rnn(env, exports);
+  recurrent::napi::register_reference(env, exports);
+  recurrent::napi::register_model(env, exports);
   return exports;
 }
 

@@ -3,8 +3,9 @@
 //
 //   { cell: 'simpleRnn' | 'lstm' | 'gru', batch, steps, input, units,
 //     activation?, recurrentActivation?, resetAfter?, peephole?, goBackwards?, truncateSteps?,
-//     x, h0?, c0?, mask?: Uint8Array [B, T], kernel, recurrentKernel, bias?, peepholeWeights?,
-//     returnSequences? (default true), dy?, dhFinal?, dcFinal? }
+//     x, h0?, c0?, mask?: Uint8Array [B, T], recurrentMask? [B, H] (recurrent dropout), kernel, recurrentKernel, bias?, peepholeWeights?,
+//     returnSequences? (default true), inputGradient? (default true: return dx),
+//     dy?, dhFinal?, dcFinal? }
 //
 // Every length is checked against the shapes before native code touches a buffer.
 #pragma once
@@ -76,6 +77,7 @@ struct RnnCall {
   const Real* dh_final = nullptr;
   const Real* dc_final = nullptr;
   bool return_sequences = true;
+  bool input_gradient = true;  // false: the layer's input needs no gradient (first layer)
   bool backward() const { return dy != nullptr || dh_final != nullptr || dc_final != nullptr; }
   // Keeps the input arrays alive while a worker thread reads them.
   std::vector<Napi::Reference<Napi::Value>> keep_alive;
@@ -114,6 +116,7 @@ void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) 
   c.go_backwards = get_bool_or(o, "goBackwards", op, false);
   c.truncate_steps = get_int_or(o, "truncateSteps", op, 0, 0, kMaxDim);
   call->return_sequences = get_bool_or(o, "returnSequences", op, true);
+  call->input_gradient = get_bool_or(o, "inputGradient", op, true);
   const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates();
   // Buffers are indexed with int64 arithmetic; refuse sizes whose products overflow.
   const double total = static_cast<double>(B) * T * (I > H ? I : H) + static_cast<double>(G) * H * (I + H);
@@ -144,13 +147,15 @@ void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) 
                           true};
     f.mask = m.Data();
   }
+  f.recurrent_mask = typed_array<Real>(o, "recurrentMask", op, B * H, false, shape_text({B, H}));
+  c.recurrent_masked = f.recurrent_mask != nullptr;
   call->dy = typed_array<Real>(o, "dy", op, call->return_sequences ? B * T * H : B * H, false,
                                call->return_sequences ? shape_text({B, T, H}) : shape_text({B, H}));
   call->dh_final = typed_array<Real>(o, "dhFinal", op, B * H, false, shape_text({B, H}));
   call->dc_final = typed_array<Real>(o, "dcFinal", op, B * H, false, shape_text({B, H}));
   if (call->dc_final != nullptr && !c.has_cell_state())
     throw ArgumentError{std::string(op) + ": 'dcFinal' applies to LSTM only", true};
-  for (const char* key : {"x", "h0", "c0", "mask", "kernel", "recurrentKernel", "bias", "peepholeWeights", "dy",
+  for (const char* key : {"x", "h0", "c0", "mask", "recurrentMask", "kernel", "recurrentKernel", "bias", "peepholeWeights", "dy",
                           "dhFinal", "dcFinal"}) {
     if (has(o, key)) call->keep_alive.push_back(Napi::Persistent(o.Get(key)));
   }

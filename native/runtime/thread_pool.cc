@@ -73,7 +73,10 @@ class ThreadPool {
  private:
   void start(int threads) {
     quit_ = false;
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    // Workers start from the generation as it is now: one that read it later could miss
+    // a job published before it ran, and the caller would wait for it forever.
+    const uint64_t now = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now] { worker_loop(i, now); });
   }
 
   void stop() {
@@ -87,9 +90,8 @@ class ThreadPool {
     workers_.clear();
   }
 
-  void worker_loop(int index) {
+  void worker_loop(int index, uint64_t seen) {
     tls_inside_region = true;  // nested parallel_for from a kernel runs inline
-    uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
       uint64_t now = seen;
       for (int spin = 0; spin < kSpinIterations; ++spin) {

@@ -2,6 +2,7 @@
 // (-mavx512f/bw/vl/dq -mfma, set per file by binding.gyp and CMakeLists.txt from native/sources.json).
 #include <cstdint>
 
+#include "common/cell_math.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/simd_avx512.h"
 
@@ -14,6 +15,7 @@ constexpr int kGemmNv = 2;  // micro-kernel column vectors
 
 #include "kernels/cpu/gemm_microkernel_impl.h"
 #include "kernels/cpu/elementwise_kernels_impl.h"
+#include "kernels/cpu/cell_kernels_impl.h"
 #include "kernels/cpu/kernel_table_impl.h"
 
 }  // namespace

@@ -10,5 +10,6 @@ static CpuKernels make_kernel_table(Isa isa) {
   k.exp = &exp_array;
   k.log = &log_array;
   k.softmax_rows = &softmax_rows_array;
+  k.cells = make_cell_kernels();
   return k;
 }

@@ -1,0 +1,23 @@
+// The layer factories, Keras/TensorFlow.js style: layers.lstm({ units: 32 }).
+export { Layer } from './layer';
+export type { LayerConfig, WeightInfo } from './layer';
+export { embedding, Embedding } from './embedding';
+export type { EmbeddingConfig } from './embedding';
+export { RecurrentLayer } from './recurrent';
+export type { RecurrentLayerConfig, GatedLayerConfig, ActivationName } from './recurrent';
+export { simpleRNN, SimpleRNN } from './simple_rnn';
+export type { SimpleRNNConfig } from './simple_rnn';
+export { lstm, LSTM } from './lstm';
+export type { LSTMConfig } from './lstm';
+export { gru, GRU } from './gru';
+export type { GRUConfig } from './gru';
+export { bidirectional, Bidirectional } from './bidirectional';
+export type { BidirectionalConfig, MergeMode } from './bidirectional';
+export { dense, Dense } from './dense';
+export type { DenseConfig } from './dense';
+export { timeDistributed, TimeDistributed } from './time_distributed';
+export type { TimeDistributedConfig } from './time_distributed';
+export { dropout, Dropout } from './dropout';
+export type { DropoutConfig } from './dropout';
+export { masking, Masking } from './masking';
+export type { MaskingConfig } from './masking';

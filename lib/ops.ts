@@ -1,0 +1,22 @@
+// The native ops beneath the layers, for users who drive them directly and for
+// benchmarks: the whole-sequence recurrent layer and single-precision GEMM.
+import { cpu, RnnLayerArgs, RnnLayerResult, SgemmArgs } from './native';
+
+/**
+ * Runs SimpleRNN, LSTM or GRU over a whole sequence in native code on a worker thread,
+ * and, when `dy`, `dhFinal` or `dcFinal` is given, backpropagates through time. Shapes
+ * and gate order follow Keras (see the README). Bad shapes reject with a TypeError or
+ * RangeError naming the argument before any kernel runs.
+ */
+export function rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>> {
+  try {
+    return cpu().binding.rnnLayer(args);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** C = alpha * op(A) * op(B) + beta * C, row-major; returns C (filled in place). */
+export function sgemm(args: SgemmArgs): Float32Array {
+  return cpu().binding.sgemm(args);
+}

@@ -1,0 +1,50 @@
+// binding.gyp and CMakeLists.txt must compile the same sources: both read
+// native/sources.json, and every native source file is listed there.
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { packageRoot } from '../lib/native';
+
+const read = (file: string) => fs.readFileSync(path.join(packageRoot, file), 'utf8');
+const sources = JSON.parse(read('native/sources.json')) as Record<string, unknown>;
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(path.join(packageRoot, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name).split(path.sep).join('/')],
+  );
+}
+
+test('binding.gyp takes every CPU source group from native/sources.json', (t) => {
+  const gyp = read('binding.gyp');
+  for (const group of ['core', 'avx2', 'avx512']) {
+    t.true(gyp.includes(`node native/sources.js ${group})`), `binding.gyp lists the '${group}' group`);
+  }
+  for (const flags of ['flags.avx2', 'flags.avx512']) {
+    t.true(gyp.includes(`node native/sources.js ${flags})`), `binding.gyp uses ${flags}`);
+  }
+  t.false(/\.(cc|cpp|cu)['"]/.test(gyp), 'binding.gyp names no source file of its own');
+});
+
+test('CMakeLists.txt reads the same groups from native/sources.json', (t) => {
+  const cmake = read('CMakeLists.txt');
+  t.true(cmake.includes('native/sources.json'));
+  for (const group of ['core', 'avx2', 'avx512', 'cuda']) t.true(cmake.includes(`read_list(${group} `), group);
+  for (const flags of ['avx2', 'avx512']) t.true(cmake.includes(`read_flags(${flags} `), flags);
+  t.false(/native\/[^\s)"]+\.(cc|cpp|cu)\b/.test(cmake), 'CMakeLists.txt names no source file of its own');
+});
+
+test('every native source file is listed exactly once, and every listed file exists', (t) => {
+  const listed = ['core', 'avx2', 'avx512', 'cuda'].flatMap((g) => sources[g] as string[]);
+  t.is(new Set(listed).size, listed.length, 'no duplicates');
+  for (const file of listed) t.true(fs.existsSync(path.join(packageRoot, file)), `${file} exists`);
+  const onDisk = walk('native').filter((f) => /\.(cc|cpp|cu)$/.test(f));
+  t.deepEqual([...onDisk].sort(), [...listed].sort());
+});
+
+test('ISA flags stay in their own groups', (t) => {
+  const flags = sources.flags as Record<string, string[]>;
+  t.true(flags.avx2.includes('-mavx2') && flags.avx2.includes('-mfma'));
+  t.true(flags.avx512.includes('-mavx512f'));
+  for (const file of sources.core as string[]) t.false(/isa_(avx2|avx512)/.test(file), `${file} is baseline code`);
+});
