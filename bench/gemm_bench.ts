@@ -100,22 +100,12 @@ function timeNumpy(threads: number, minSeconds: number): NumpyReport | string {
   return JSON.parse(run.stdout) as NumpyReport;
 }
 
-// The pool starts its workers asynchronously, and a resize (or a parallel region) that
-// comes before a fresh worker has entered its loop can hang (native/runtime/thread_pool.cc):
-// give the workers time to start on both sides of setNumThreads.
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 function main(): void {
   const binding = cpu().binding;
   const threads = Number(arg('--threads') ?? 2);
   const minSeconds = Number(arg('--seconds') ?? 0.4);
   const isa = arg('--isa') as Isa | undefined;
-  binding.runtimeInfo();
-  pause(50);
   binding.setNumThreads(threads);
-  pause(50);
   if (isa) binding.setIsa(isa);
   const info = binding.runtimeInfo();
   console.log(`recurrent: isa ${info.isa}, ${info.threads} threads, cpu ${info.cpu}`);
