@@ -1,9 +1,9 @@
 // GEMM benchmark: our sgemm / sgemmPacked against numpy (the BLAS it loaded, normally
 // OpenBLAS) on the shapes an RNN layer runs, same thread count, in one run.
-//   node dist/bench/gemm_bench.js [--threads N] [--seconds S] [--isa avx512|avx2|scalar]
+//   node dist/bench/gemm_bench.js [--threads N] [--seconds S] [--rounds R] [--isa avx512|avx2|scalar]
 // Prints GFLOP/s, the ratio to numpy, and the fraction of the practical peak (numpy's best
 // on a large square GEMM).
-import { spawnSync } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { cpu, Isa } from '../lib/native';
 
@@ -79,73 +79,120 @@ function timeOurs(s: Shape, minSeconds: number): number {
   );
 }
 
-interface NumpyReport {
-  blas: string;
-  reference: boolean;
-  numpy: string;
-  results: { name: string; seconds: number }[];
+// numpy in a child process that times one shape per request, so that its runs and ours
+// alternate and a load that comes and goes on a shared machine hits both alike.
+class NumpyPeer {
+  private child: ChildProcessWithoutNullStreams;
+  private lines: string[] = [];
+  private waiting: ((line: string) => void)[] = [];
+  private buffer = '';
+  private failure = '';
+
+  constructor(threads: number) {
+    const script = path.resolve(__dirname, '..', '..', 'bench', 'peers', 'numpy_gemm.py');
+    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+    this.child = spawn('/usr/bin/python3', [script], { env });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        const w = this.waiting.shift();
+        if (w) w(line);
+        else this.lines.push(line);
+      }
+    });
+    let stderr = '';
+    this.child.stderr.on('data', (d) => (stderr += d));
+    this.child.on('error', (e) => (this.failure = e.message));
+    this.child.on('exit', (code) => {
+      this.failure ||= `numpy peer exited (${code}): ${stderr.trim()}`;
+      for (const w of this.waiting.splice(0)) w('');
+    });
+  }
+
+  private next(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.failure) return Promise.resolve('');
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  async header(): Promise<{ blas: string; reference: boolean; numpy: string } | string> {
+    const line = await this.next();
+    return line ? JSON.parse(line) : this.failure;
+  }
+
+  async time(s: Shape, minSeconds: number): Promise<number | undefined> {
+    this.child.stdin.write(JSON.stringify({ ...s, minSeconds }) + '\n');
+    const line = await this.next();
+    return line ? (JSON.parse(line) as { seconds: number }).seconds : undefined;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
 
-function timeNumpy(threads: number, minSeconds: number): NumpyReport | string {
-  const script = path.resolve(__dirname, '..', '..', 'bench', 'peers', 'numpy_gemm.py');
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-  const run = spawnSync('/usr/bin/python3', [script], {
-    input: JSON.stringify({ shapes, minSeconds }),
-    env,
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  if (run.error) return `numpy peer did not run: ${run.error.message}`;
-  if (run.status !== 0) return `numpy peer failed (exit ${run.status}): ${run.stderr.trim()}`;
-  return JSON.parse(run.stdout) as NumpyReport;
-}
-
-function main(): void {
+async function main(): Promise<void> {
   const binding = cpu().binding;
   const threads = Number(arg('--threads') ?? 2);
-  const minSeconds = Number(arg('--seconds') ?? 0.4);
+  const minSeconds = Number(arg('--seconds') ?? 0.15);
+  const rounds = Number(arg('--rounds') ?? 3);
   const isa = arg('--isa') as Isa | undefined;
   binding.setNumThreads(threads);
   if (isa) binding.setIsa(isa);
   const info = binding.runtimeInfo();
   console.log(`recurrent: isa ${info.isa}, ${info.threads} threads, cpu ${info.cpu}`);
 
-  const numpy = timeNumpy(threads, minSeconds);
-  let numpySeconds = new Map<string, number>();
+  const numpy = new NumpyPeer(threads);
+  const header = await numpy.header();
   let ratiosValid = false;
-  if (typeof numpy === 'string') {
-    console.log(numpy);
+  if (typeof header === 'string') {
+    console.log(`numpy peer did not start: ${header}`);
   } else {
-    console.log(`numpy ${numpy.numpy}, BLAS loaded: ${numpy.blas}`);
-    if (numpy.reference) {
-      console.log('numpy runs on the reference BLAS (not an optimized one): no ratios reported');
-    } else {
-      ratiosValid = true;
-    }
-    numpySeconds = new Map(numpy.results.map((r) => [r.name, r.seconds]));
+    console.log(`numpy ${header.numpy} (OMP_NUM_THREADS=${threads}), BLAS loaded: ${header.blas}`);
+    if (header.reference) console.log('numpy runs on the reference BLAS, not an optimized one: no ratios reported');
+    else ratiosValid = true;
   }
 
-  const rows: string[][] = [];
+  // Per shape: `rounds` alternations of numpy then ours, each the median of its calls;
+  // the figure kept for each side is its best round (the one the machine disturbed least).
   const gflops = (s: Shape, sec: number) => (2 * s.m * s.n * s.k) / sec / 1e9;
-  const peakNumpy = numpySeconds.get(peakShape);
-  const peak = peakNumpy !== undefined ? gflops(shapes[shapes.length - 1], peakNumpy) : undefined;
+  const results: { shape: Shape; ours: number; theirs?: number }[] = [];
   for (const s of shapes) {
-    const ours = gflops(s, timeOurs(s, minSeconds));
-    const theirs = numpySeconds.has(s.name) ? gflops(s, numpySeconds.get(s.name)!) : undefined;
-    rows.push([
-      s.name,
-      ours.toFixed(1),
-      theirs !== undefined ? theirs.toFixed(1) : '-',
-      ratiosValid && theirs !== undefined ? (ours / theirs).toFixed(2) : '-',
-      ratiosValid && peak !== undefined ? `${((100 * ours) / peak).toFixed(0)}%` : '-',
-    ]);
+    let ours = 0;
+    let theirs: number | undefined;
+    for (let r = 0; r < rounds; r++) {
+      if (typeof header !== 'string') {
+        const sec = await numpy.time(s, minSeconds);
+        if (sec !== undefined) theirs = Math.max(theirs ?? 0, gflops(s, sec));
+      }
+      ours = Math.max(ours, gflops(s, timeOurs(s, minSeconds)));
+    }
+    results.push({ shape: s, ours, theirs });
   }
-  const header = ['shape (M x K * K x N)', 'ours GFLOP/s', 'numpy GFLOP/s', 'ours/numpy', 'of peak'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  numpy.close();
+
+  const peak = results.find((r) => r.shape.name === peakShape)?.theirs;
+  const rows = results.map(({ shape, ours, theirs }) => [
+    shape.name,
+    ours.toFixed(1),
+    theirs !== undefined ? theirs.toFixed(1) : '-',
+    ratiosValid && theirs !== undefined ? (ours / theirs).toFixed(2) : '-',
+    ratiosValid && peak !== undefined ? `${((100 * ours) / peak).toFixed(0)}%` : '-',
+  ]);
+  const head = ['shape (M x K * K x N)', 'ours GFLOP/s', 'numpy GFLOP/s', 'ours/numpy', 'of peak'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  console.log(line(header));
+  console.log(line(head));
   for (const r of rows) console.log(line(r));
-  if (peak !== undefined) console.log(`practical peak (numpy on ${peakShape}): ${peak.toFixed(1)} GFLOP/s`);
+  if (peak !== undefined) console.log(`practical peak (numpy's best on ${peakShape}): ${peak.toFixed(1)} GFLOP/s`);
 }
 
-main();
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

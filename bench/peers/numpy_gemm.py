@@ -1,7 +1,9 @@
-"""Times numpy's matmul (and so the BLAS numpy loaded) on the GEMM shapes of bench/gemm_bench.ts.
+"""numpy's matmul (so the BLAS numpy loaded, normally OpenBLAS) on the GEMM shapes of
+bench/gemm_bench.ts, driven line by line so the bench can interleave it with our runs.
 
-Input (stdin): JSON {"shapes": [{"name", "m", "n", "k", "transA", "transB"}], "minSeconds": float}
-Output (stdout): JSON {"blas": str, "reference": bool, "numpy": str, "results": [{"name", "seconds"}]}
+stdout, first line: {"blas": str, "reference": bool, "numpy": str}
+then, for each stdin line {"m", "n", "k", "transA", "transB", "minSeconds"}:
+  one line {"seconds": median seconds of one call after warm-up}
 Thread count comes from OMP_NUM_THREADS / OPENBLAS_NUM_THREADS, set by the caller.
 """
 import json
@@ -18,10 +20,9 @@ def loaded_blas():
         for line in maps:
             parts = line.split()
             if len(parts) >= 6:
-                path = parts[5]
-                name = path.rsplit('/', 1)[-1].lower()
-                if 'blas' in name or 'lapack' in name or 'mkl' in name or 'blis' in name:
-                    libs.add(path)
+                name = parts[5].rsplit('/', 1)[-1].lower()
+                if any(t in name for t in ('blas', 'lapack', 'mkl', 'blis')):
+                    libs.add(parts[5])
     return sorted(libs)
 
 
@@ -30,7 +31,7 @@ def median_seconds(fn, min_seconds):
     fn()
     times = []
     start = time.perf_counter()
-    while len(times) < 5 or (time.perf_counter() - start < min_seconds and len(times) < 200):
+    while len(times) < 5 or (time.perf_counter() - start < min_seconds and len(times) < 400):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -39,25 +40,26 @@ def median_seconds(fn, min_seconds):
 
 
 def main():
-    request = json.load(sys.stdin)
-    rng = np.random.default_rng(1)
-    min_seconds = float(request.get('minSeconds', 0.5))
-    results = []
-    for s in request['shapes']:
-        m, n, k = s['m'], s['n'], s['k']
-        # Stored shapes, then views that are op(A) [m,k] and op(B) [k,n], as numpy sees a transposed operand.
-        a = rng.uniform(-1, 1, size=(k, m) if s.get('transA') else (m, k)).astype(np.float32)
-        b = rng.uniform(-1, 1, size=(n, k) if s.get('transB') else (k, n)).astype(np.float32)
-        op_a = a.T if s.get('transA') else a
-        op_b = b.T if s.get('transB') else b
-        c = np.empty((m, n), dtype=np.float32)
-        seconds = median_seconds(lambda: np.matmul(op_a, op_b, out=c), min_seconds)
-        results.append({'name': s['name'], 'seconds': seconds})
+    np.ones((64, 64), dtype=np.float32) @ np.ones((64, 64), dtype=np.float32)  # load the BLAS
     libs = loaded_blas()
     blas = ', '.join(libs) if libs else 'unknown'
-    # The netlib reference BLAS lives in .../blas/libblas.so.3; OpenBLAS, MKL and BLIS say their name.
+    # The netlib reference BLAS is a plain libblas.so; OpenBLAS, MKL and BLIS say their name.
     optimized = any(t in blas.lower() for t in ('openblas', 'mkl', 'blis'))
-    json.dump({'blas': blas, 'reference': not optimized, 'numpy': np.__version__, 'results': results}, sys.stdout)
+    print(json.dumps({'blas': blas, 'reference': not optimized, 'numpy': np.__version__}), flush=True)
+    rng = np.random.default_rng(1)
+    operands = {}
+    for line in sys.stdin:
+        s = json.loads(line)
+        m, n, k, ta, tb = s['m'], s['n'], s['k'], bool(s.get('transA')), bool(s.get('transB'))
+        key = (m, n, k, ta, tb)
+        if key not in operands:
+            # Stored shapes; numpy sees the transposed views and passes BLAS a transpose flag.
+            a = rng.uniform(-1, 1, size=(k, m) if ta else (m, k)).astype(np.float32)
+            b = rng.uniform(-1, 1, size=(n, k) if tb else (k, n)).astype(np.float32)
+            operands = {key: (a.T if ta else a, b.T if tb else b, np.empty((m, n), dtype=np.float32))}
+        op_a, op_b, c = operands[key]
+        seconds = median_seconds(lambda: np.matmul(op_a, op_b, out=c), float(s.get('minSeconds', 0.2)))
+        print(json.dumps({'seconds': seconds}), flush=True)
 
 
 if __name__ == '__main__':
