@@ -1,16 +1,22 @@
-// Packed, cache-blocked GEMM. op(B) is packed into k-blocks of nr-wide column panels (once
-// per sgemm call, or once for many calls through PackedMatrix); A is packed per
-// (row block, k-block) into mr-tall panels; the active ISA's micro-kernel multiplies a
-// pair of panels in registers.
+// Packed, cache-blocked GEMM. op(B) is packed into k-blocks of nr-wide column panels, A
+// per (row block, k-block) into mr-tall panels; the active ISA's micro-kernel multiplies a
+// pair of panels in registers (edge tiles included, so C never goes through a buffer).
 //
 // Work is split into (row block, column group) tasks, one contiguous run of tasks per
-// thread. Each C element is summed by one thread: its k-blocks in ascending order, each
-// k-block one FMA chain, so the thread count never changes the result. A thread packs a
-// block of A once for all the column groups it owns in that row block.
+// thread. Many row blocks (the input projection): groups 512 columns wide, and B packed
+// once up front because every thread reads all of it. Few row blocks (a time step, or a
+// weight gradient's 128 rows): columns split panel by panel, so each thread owns its
+// columns and packs its own blocks of B as it goes, while they are hot in its cache; a
+// thread packs a block of A once for all the columns it owns. PackedMatrix (a recurrent
+// kernel) skips the B packing altogether.
+//
+// Each C element is summed by one thread: its k-blocks in ascending order, each k-block
+// one FMA chain, so neither the thread count nor the split changes the result.
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels/cpu/dispatch.h"
 #include "runtime/thread_pool.h"
