@@ -369,9 +369,9 @@ test('out-of-range token ids and sparse labels reject with clear errors', async 
   t.true(Number.isFinite(r.loss));
 });
 
-test('invalid specs are errors: recurrentDropout, shapes, kinds', (t) => {
-  t.throws(() => new binding.Model({ inputShape: [3, 2], inputDtype: 'float32', seed: 0, layers: [rnn('r', 'lstm', 2, { recurrentDropout: 0.2 })] }),
-    { message: /recurrentDropout is not supported yet/ });
+test('invalid specs are errors: dropout rates, shapes, kinds', (t) => {
+  t.throws(() => new binding.Model({ inputShape: [3, 2], inputDtype: 'float32', seed: 0, layers: [rnn('r', 'lstm', 2, { recurrentDropout: 1 })] }),
+    { message: /'recurrentDropout' must be in \[0, 1\)/ });
   t.throws(() => new binding.Model({ inputShape: [2], inputDtype: 'float32', seed: 0, layers: [rnn('r', 'lstm', 2)] }),
     { message: /layer 'r' needs a sequence input/ });
   t.throws(() => new binding.Model({ inputShape: [3], inputDtype: 'int32', seed: 0, layers: [dense('d', 2, 'linear')] }),

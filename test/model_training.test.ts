@@ -184,3 +184,43 @@ test('the event loop stays responsive while a model trains', async (t) => {
   // runs on a worker thread, so the timer keeps firing throughout.
   t.true(ticks >= elapsed / 50, `timer fired ${ticks} times in ${elapsed.toFixed(0)} ms`);
 });
+
+test('recurrentDropout changes training steps reproducibly and leaves inference alone', async (t) => {
+  const rng = new Rng(11);
+  const B = 16, T = 9, F = 5;
+  const x = tensor(rng.f32(B * T * F), [B, T, F], 'float32');
+  const y = tensor(rng.f32(B), [B, 1], 'float32');
+  const build = (recurrentDropout: number) => {
+    const m = sequential([layers.gru({ units: 12, recurrentDropout }), layers.dense({ units: 1 })], { inputShape: [T, F], seed: 5 });
+    m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
+    return m;
+  };
+  const plain = build(0), dropped = build(0.5), again = build(0.5);
+  const start = plain.getWeights().map((w) => w.data as Float32Array);
+  dropped.setWeights(start);
+  again.setWeights(start);
+  t.deepEqual((await dropped.predict(x)).data, (await plain.predict(x)).data, 'no dropout at inference');
+  for (const m of [plain, dropped, again]) await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false, verbose: 0 });
+  const kernel = (m: Sequential) => m.getWeights()[1].data; // the recurrent kernel
+  t.notDeepEqual(kernel(dropped), kernel(plain), 'the mask changes the recurrent gradient');
+  t.deepEqual(kernel(dropped), kernel(again), 'the same seed gives the same mask');
+});
+
+test('trainOnBatch takes the same step as fit on one batch; predictOnBatch equals predict', async (t) => {
+  const rng = new Rng(21);
+  const B = 8, T = 5, F = 3;
+  const x = tensor(rng.f32(B * T * F), [B, T, F], 'float32');
+  const y = tensor(rng.f32(B), [B, 1], 'float32');
+  const build = () => {
+    const m = sequential([layers.lstm({ units: 6 }), layers.dense({ units: 1 })], { inputShape: [T, F], seed: 9 });
+    m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'] });
+    return m;
+  };
+  const a = build(), b = build();
+  const logs = await a.trainOnBatch(x, y);
+  const history = await b.fit(x, y, { epochs: 1, batchSize: B, shuffle: false, verbose: 0 });
+  t.is(logs.loss, (history.history.loss as number[])[0]);
+  t.true(Number.isFinite(logs.mae));
+  t.deepEqual(a.getWeights().map((w) => Array.from(w.data)), b.getWeights().map((w) => Array.from(w.data)));
+  t.deepEqual((await a.predictOnBatch(x)).data, (await a.predict(x, { batchSize: 3 })).data);
+});

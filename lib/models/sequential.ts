@@ -8,7 +8,7 @@ import { Layer, WeightInfo } from '../layers/layer';
 import { deriveSeed, randomSeed, SeededRandom } from '../random';
 import { formatShape, indexText, NestedNumbers, Shape, shapeSize, Tensor, toTensor, TensorLike } from '../tensor';
 import { Callback, Logs, TrainingModel } from '../training/callbacks';
-import { classWeightsToSampleWeights, Dataset, evaluateLoop, fitLoop, predictLoop, splitValidation } from '../training/fit';
+import { classWeightsToSampleWeights, Dataset, evaluateLoop, fitLoop, predictLoop, splitValidation, trainBatch } from '../training/fit';
 import { History } from '../training/history';
 import { getLoss, Loss, LossLike, prepareTargets } from '../training/losses';
 import { MetricAlias, ResolvedMetric, resolveMetrics } from '../training/metrics';
@@ -500,6 +500,22 @@ export class Sequential implements TrainingModel {
     const batchSize = positiveInt(`${this.name}: predict: batchSize`, config.batchSize ?? 32);
     const xt = this.prepareInput(x, 'x');
     return predictLoop(this.native(xt.shape.slice(1)), xt, batchSize, this.outputShapeFor(xt));
+  }
+
+  /**
+   * One training step on (x, y) as a single batch, like Keras's train_on_batch: for custom
+   * training loops. Returns the batch's loss and metrics.
+   */
+  async trainOnBatch(x: TensorLike, y: TensorLike, config: { sampleWeight?: SampleWeightLike } = {}): Promise<Logs> {
+    const compiled = this.requireCompiled('trainOnBatch');
+    const data = this.dataset(x, y, config.sampleWeight, ['x', 'y', 'sampleWeight']);
+    return trainBatch({ native: this.native(data.x.shape.slice(1)), optimizer: compiled.optimizer, metrics: compiled.metrics }, data);
+  }
+
+  /** Outputs for x computed as one batch (Keras's predict_on_batch). */
+  async predictOnBatch(x: TensorLike): Promise<Tensor> {
+    const xt = this.prepareInput(x, 'x');
+    return predictLoop(this.native(xt.shape.slice(1)), xt, Math.max(1, xt.shape[0]), this.outputShapeFor(xt));
   }
 
   /** Zeroes the carried states of stateful layers. */

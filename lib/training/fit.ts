@@ -101,6 +101,16 @@ export async function evaluateLoop(native: NativeModel, metrics: ResolvedMetric[
   return means.logs();
 }
 
+/** One training step on all of `data` as a single batch (Keras's train_on_batch). */
+export async function trainBatch(ctx: Pick<FitContext, 'native' | 'optimizer' | 'metrics'>, data: Dataset): Promise<Logs> {
+  const means = new MeanLogs(['loss', ...ctx.metrics.map((m) => m.key)]);
+  const args = stepArgs(data, undefined, 0, samples(data.x));
+  args.learningRate = ctx.optimizer.learningRateAt(ctx.optimizer.iterations);
+  means.add(await ctx.native.trainStep(args));
+  ctx.optimizer.iterations += 1;
+  return means.logs();
+}
+
 /** Model outputs for `x`, in batches: a Tensor [N, ...outputShape]. */
 export async function predictLoop(native: NativeModel, x: Tensor, batchSize: number, outputShape: number[]): Promise<Tensor> {
   const n = samples(x);

@@ -24,8 +24,7 @@ void check_recurrent(const RecurrentSpec& r, FlowShape in, const std::string& la
   require(in.sequence(), label + " needs a sequence input [steps, features]");
   require(r.units >= 1, label + ": units must be >= 1");
   require(r.dropout >= 0.0f && r.dropout < 1.0f, label + ": dropout must be in [0, 1)");
-  if (r.recurrent_dropout > 0.0f)
-    throw std::invalid_argument(label + ": recurrentDropout is not supported yet");
+  require(r.recurrent_dropout >= 0.0f && r.recurrent_dropout < 1.0f, label + ": recurrentDropout must be in [0, 1)");
 }
 
 }  // namespace

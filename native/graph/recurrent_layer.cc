@@ -15,6 +15,7 @@ RecurrentLayer::RecurrentLayer(const RecurrentSpec& spec, FlowShape input, uint6
       return_sequences_(spec.return_sequences),
       stateful_(spec.stateful),
       dropout_(spec.dropout),
+      recurrent_dropout_(spec.recurrent_dropout),
       stream_(stream) {
   config_.cell = spec.cell;
   config_.steps = input.steps;
@@ -57,6 +58,16 @@ Flow RecurrentLayer::forward(const StepContext& ctx, const Flow& in) {
     x_ = x_dropped_.data();
   }
 
+  // Recurrent dropout: one [B, H] mask on h_prev for the whole sequence (its own random
+  // stream, so it is independent of the input dropout mask).
+  recurrent_dropped_ = ctx.training && recurrent_dropout_ > 0.0f;
+  config_.recurrent_masked = recurrent_dropped_;
+  if (recurrent_dropped_) {
+    recurrent_factors_.resize(static_cast<size_t>(B * H));
+    dropout_factors(recurrent_dropout_, ctx.seed, ctx.step, stream_ | (uint64_t(1) << 48), recurrent_factors_.data(),
+                    B * H);
+  }
+
   RnnWeights<float> w;
   w.kernel = params_[0].value.data();
   w.recurrent_kernel = params_[1].value.data();
@@ -64,6 +75,7 @@ Flow RecurrentLayer::forward(const StepContext& ctx, const Flow& in) {
   RnnForwardIO<float> io;
   io.x = x_;
   io.mask = mask_;
+  io.recurrent_mask = recurrent_dropped_ ? recurrent_factors_.data() : nullptr;
   if (stateful_) {
     if (state_h_.empty()) {
       state_h_.assign(static_cast<size_t>(B * H), 0.0f);
@@ -109,6 +121,7 @@ void RecurrentLayer::backward(const StepContext& ctx, const float* dy, float* dx
   RnnForwardIO<float> io;
   io.x = x_;
   io.mask = mask_;
+  io.recurrent_mask = recurrent_dropped_ ? recurrent_factors_.data() : nullptr;
   io.c0 = (stateful_ && config_.has_cell_state()) ? c0_.data() : nullptr;
   RnnBackwardIO<float> g;
   g.dy = return_sequences_ ? dy : nullptr;

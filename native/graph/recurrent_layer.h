@@ -28,7 +28,10 @@ class RecurrentLayer : public Layer {
   RnnConfig config_;  // batch is set per call
   bool return_sequences_, stateful_;
   float dropout_;
+  float recurrent_dropout_;
   uint64_t stream_;
+  bool recurrent_dropped_ = false;     // the last forward applied recurrent dropout
+  std::vector<float> recurrent_factors_;  // [B, H] recurrent dropout mask of the last forward
   bool dropped_ = false;               // the last forward applied input dropout
   const float* x_ = nullptr;           // [B, T, I] the op saw (input, or x_dropped_)
   const uint8_t* mask_ = nullptr;      // [B, T]

@@ -57,26 +57,49 @@ class ThreadPool {
     job_fn_ = fn;
     job_ctx_ = ctx;
     job_n_ = n;
-    job_chunks_ = static_cast<int>(chunks);
-    pending_.store(static_cast<int>(chunks) - 1, std::memory_order_relaxed);
+    job_chunks_.store(static_cast<int>(chunks), std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t gen = ++job_generation_;
+    claim_.store((gen & 0xffffffffu) << 32, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(wake_mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
     }
     wake_.notify_all();
     tls_inside_region = true;
-    fn(ctx, 0, n / chunks);
+    work(gen);
     tls_inside_region = false;
-    while (pending_.load(std::memory_order_acquire) != 0) RECURRENT_CPU_RELAX();
+    // Every chunk is claimed by now; wait for those still running elsewhere.
+    for (int spin = 0; done_.load(std::memory_order_acquire) != chunks; ++spin) {
+      if (spin < 4096) RECURRENT_CPU_RELAX();
+      else std::this_thread::yield();
+    }
   }
 
  private:
+  // Claims and runs chunks of job `gen` until none is left. The chunk boundaries depend
+  // only on n and the chunk count, so whichever thread runs a chunk, the bits are the
+  // same; and the caller never waits on a worker that has not started: it runs every
+  // chunk nobody claimed.
+  void work(uint64_t gen) {
+    for (;;) {
+      uint64_t c = claim_.load(std::memory_order_acquire);
+      if ((c >> 32) != (gen & 0xffffffffu)) return;
+      const int64_t index = static_cast<int64_t>(c & 0xffffffffu);
+      if (index >= job_chunks_.load(std::memory_order_relaxed)) return;
+      if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
+      // Claimed: the job's fields stay as they are until this chunk is counted done.
+      const int64_t chunks = job_chunks_.load(std::memory_order_relaxed);
+      job_fn_(job_ctx_, job_n_ * index / chunks, job_n_ * (index + 1) / chunks);
+      done_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
   void start(int threads) {
     quit_ = false;
-    // Workers start from the generation as it is now: one that read it later could miss
-    // a job published before it ran, and the caller would wait for it forever.
+    // Workers start from the generation as it is now, so they react only to later jobs.
     const uint64_t now = generation_.load(std::memory_order_acquire);
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now] { worker_loop(i, now); });
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, now] { worker_loop(now); });
   }
 
   void stop() {
@@ -88,9 +111,10 @@ class ThreadPool {
     wake_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
+    job_generation_ = generation_.load(std::memory_order_acquire);
   }
 
-  void worker_loop(int index, uint64_t seen) {
+  void worker_loop(uint64_t seen) {
     tls_inside_region = true;  // nested parallel_for from a kernel runs inline
     for (;;) {
       uint64_t now = seen;
@@ -106,12 +130,7 @@ class ThreadPool {
       }
       seen = now;
       if (quit_) return;
-      if (index < job_chunks_) {
-        int64_t begin = job_n_ * index / job_chunks_;
-        int64_t end = job_n_ * (index + 1) / job_chunks_;
-        job_fn_(job_ctx_, begin, end);
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
-      }
+      work(now);
     }
   }
 
@@ -119,13 +138,15 @@ class ThreadPool {
   std::mutex region_mutex_;  // one parallel region at a time
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};  // bumped per job (and on stop) to wake workers
+  uint64_t job_generation_ = 0;          // the caller's job counter
+  std::atomic<uint64_t> claim_{0};       // (low 32 bits of the job generation << 32) | next chunk
+  std::atomic<int> job_chunks_{0};
+  std::atomic<int> done_{0};
   bool quit_ = false;
   RangeFn job_fn_ = nullptr;
   void* job_ctx_ = nullptr;
   int64_t job_n_ = 0;
-  int job_chunks_ = 0;
 };
 
 int cores_available() {

@@ -47,8 +47,9 @@ CacheLayout layout(const RnnConfig& c, float* base) {
 // Input time read at processing step s.
 inline int64_t time_of(const RnnConfig& c, int64_t s) { return c.go_backwards ? c.steps - 1 - s : s; }
 
-// Rows per chunk so that a step kernel's chunk holds enough work to be worth a thread.
-int64_t row_grain(const RnnConfig& c) { return std::max<int64_t>(1, 8192 / (c.gates() * c.units)); }
+// Rows per chunk so that a step kernel's chunk holds enough work to be worth waking a
+// thread for (a few microseconds of work); smaller steps run on the calling thread.
+int64_t row_grain(const RnnConfig& c) { return std::max<int64_t>(1, 16384 / (c.gates() * c.units)); }
 
 void run_step(CellStepFn fn, const CellStep& step, int64_t batch, int64_t grain) {
   struct Ctx { CellStepFn fn; const CellStep* step; };
