@@ -40,6 +40,31 @@ export interface SgemmArgs {
   reference?: boolean;
 }
 
+/** op(B) packed once by packGemm for many sgemmPacked calls (an opaque native handle). */
+export interface PackedGemmMatrix {
+  readonly __brand: 'PackedGemmMatrix';
+}
+
+export interface PackGemmArgs {
+  k: number;
+  n: number;
+  b: Float32Array;
+  transB?: boolean;
+  ldb?: number;
+}
+
+export interface SgemmPackedArgs {
+  m: number;
+  a: Float32Array;
+  packed: PackedGemmMatrix;
+  c: Float32Array;
+  transA?: boolean;
+  lda?: number;
+  ldc?: number;
+  alpha?: number;
+  beta?: number;
+}
+
 export type ElementwiseOp = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid' | 'exp' | 'log' | 'softmax';
 
 export type RnnCell = 'simpleRnn' | 'lstm' | 'gru';
@@ -108,6 +133,8 @@ export interface CpuBinding {
   setIsa(isa: Isa): void;
   setNumThreads(n: number): number;
   sgemm(args: SgemmArgs): Float32Array;
+  packGemm(args: PackGemmArgs): PackedGemmMatrix;
+  sgemmPacked(args: SgemmPackedArgs): Float32Array;
   elementwise(args: { op: ElementwiseOp; x: Float32Array; y: Float32Array; cols?: number }): Float32Array;
   /** The double-precision reference of the layer op: forward, and backward when asked. */
   rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;

@@ -1,5 +1,6 @@
 // Low-level kernels exposed for benchmarks and for checking every ISA against the
 // references: GEMM and the element-wise activations. Synchronous: they are single ops.
+#include <algorithm>
 #include <string>
 
 #include "kernels/cpu/dispatch.h"
@@ -28,9 +29,10 @@ Napi::Value sgemm(const Napi::CallbackInfo& info) {
     const bool ta = get_bool_or(o, "transA", op, false);
     const bool tb = get_bool_or(o, "transB", op, false);
     const int64_t m = get_int(o, "m", op, 0), n = get_int(o, "n", op, 0), k = get_int(o, "k", op, 0);
-    const int64_t lda = get_int_or(o, "lda", op, 1, ta ? m : k);
-    const int64_t ldb = get_int_or(o, "ldb", op, 1, tb ? k : n);
-    const int64_t ldc = get_int_or(o, "ldc", op, 1, n);
+    // Default strides are the row lengths (at least 1, so an empty dimension is no error).
+    const int64_t lda = get_int_or(o, "lda", op, 1, std::max<int64_t>(1, ta ? m : k));
+    const int64_t ldb = get_int_or(o, "ldb", op, 1, std::max<int64_t>(1, tb ? k : n));
+    const int64_t ldc = get_int_or(o, "ldc", op, 1, std::max<int64_t>(1, n));
     const float alpha = static_cast<float>(has(o, "alpha") ? get_number(o, "alpha", op) : 1.0);
     const float beta = static_cast<float>(has(o, "beta") ? get_number(o, "beta", op) : 0.0);
     const bool reference = get_bool_or(o, "reference", op, false);
@@ -39,6 +41,52 @@ Napi::Value sgemm(const Napi::CallbackInfo& info) {
     Napi::Float32Array c = get_f32(o, "c", op, span(m, n, ldc, op, "c"));
     (reference ? cpu::sgemm_reference : cpu::sgemm)(ta, tb, m, n, k, alpha, a.Data(), lda, b.Data(), ldb, beta,
                                                     c.Data(), ldc);
+    return c;
+  });
+}
+
+// Tags the externals packGemm returns, so that sgemmPacked accepts no other external.
+constexpr napi_type_tag kPackedMatrixTag = {0x6d1c0a4f2be84f3eULL, 0x9a37c1d25e0b7a61ULL};
+
+// packGemm({ k, n, b, transB?, ldb? }): op(B) [k,n] packed once for sgemmPacked, as the
+// cell engine packs a recurrent kernel once per call of a layer.
+Napi::Value pack_gemm(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const char* op = "packGemm";
+    Napi::Object o = require_object(info, 0, op);
+    const bool tb = get_bool_or(o, "transB", op, false);
+    const int64_t k = get_int(o, "k", op, 0), n = get_int(o, "n", op, 0);
+    const int64_t ldb = get_int_or(o, "ldb", op, 1, std::max<int64_t>(1, tb ? k : n));
+    Napi::Float32Array b = get_f32(o, "b", op, tb ? span(n, k, ldb, op, "b") : span(k, n, ldb, op, "b"));
+    auto* packed = new cpu::PackedMatrix(tb, k, n, b.Data(), ldb);
+    Napi::External<cpu::PackedMatrix> handle = Napi::External<cpu::PackedMatrix>::New(
+        info.Env(), packed, [](Napi::Env, cpu::PackedMatrix* p) { delete p; });
+    handle.TypeTag(&kPackedMatrixTag);
+    return handle;
+  });
+}
+
+// sgemmPacked({ m, a, packed, c, transA?, lda?, ldc?, alpha?, beta? }):
+// C[m,n] = alpha * op(A)[m,k] * B + beta * C with B from packGemm.
+Napi::Value sgemm_packed(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const char* op = "sgemmPacked";
+    Napi::Object o = require_object(info, 0, op);
+    Napi::Value handle = o.Get("packed");
+    if (!handle.IsExternal() || !handle.As<Napi::External<cpu::PackedMatrix>>().CheckTypeTag(&kPackedMatrixTag)) {
+      throw ArgumentError{std::string(op) + ": 'packed' must be a matrix returned by packGemm"};
+    }
+    const cpu::PackedMatrix& b = *handle.As<Napi::External<cpu::PackedMatrix>>().Data();
+    const int64_t k = b.rows(), n = b.cols();
+    const bool ta = get_bool_or(o, "transA", op, false);
+    const int64_t m = get_int(o, "m", op, 0);
+    const int64_t lda = get_int_or(o, "lda", op, 1, std::max<int64_t>(1, ta ? m : k));
+    const int64_t ldc = get_int_or(o, "ldc", op, 1, std::max<int64_t>(1, n));
+    const float alpha = static_cast<float>(has(o, "alpha") ? get_number(o, "alpha", op) : 1.0);
+    const float beta = static_cast<float>(has(o, "beta") ? get_number(o, "beta", op) : 0.0);
+    Napi::Float32Array a = get_f32(o, "a", op, ta ? span(k, m, lda, op, "a") : span(m, k, lda, op, "a"));
+    Napi::Float32Array c = get_f32(o, "c", op, span(m, n, ldc, op, "c"));
+    cpu::sgemm_packed(ta, m, alpha, a.Data(), lda, b, beta, c.Data(), ldc);
     return c;
   });
 }
@@ -83,6 +131,8 @@ Napi::Value elementwise(const Napi::CallbackInfo& info) {
 
 void register_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, sgemm, "sgemm"));
+  exports.Set("packGemm", Napi::Function::New(env, pack_gemm, "packGemm"));
+  exports.Set("sgemmPacked", Napi::Function::New(env, sgemm_packed, "sgemmPacked"));
   exports.Set("elementwise", Napi::Function::New(env, elementwise, "elementwise"));
 }
 

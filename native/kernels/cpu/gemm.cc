@@ -1,12 +1,22 @@
-// Packed, cache-blocked GEMM. B is packed into k-blocks of nr-wide column panels, A into
-// mr-tall row panels per (m-block, k-block); the active ISA's micro-kernel multiplies a
-// pair of panels in registers. Work is split over (m-block, column group) tasks; each C
-// element is summed by one thread in a fixed k order, so the thread count never changes
-// the result.
+// Packed, cache-blocked GEMM. op(B) is packed into k-blocks of nr-wide column panels, A
+// per (row block, k-block) into mr-tall panels; the active ISA's micro-kernel multiplies a
+// pair of panels in registers (edge tiles included, so C never goes through a buffer).
+//
+// Work is split into (row block, column group) tasks, one contiguous run of tasks per
+// thread. Many row blocks (the input projection): groups 512 columns wide, and B packed
+// once up front because every thread reads all of it. Few row blocks (a time step, or a
+// weight gradient's 128 rows): columns split panel by panel, so each thread owns its
+// columns and packs its own blocks of B as it goes, while they are hot in its cache; a
+// thread packs a block of A once for all the columns it owns. PackedMatrix (a recurrent
+// kernel) skips the B packing altogether.
+//
+// Each C element is summed by one thread: its k-blocks in ascending order, each k-block
+// one FMA chain, so neither the thread count nor the split changes the result.
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels/cpu/dispatch.h"
 #include "runtime/thread_pool.h"
@@ -15,15 +25,186 @@ namespace recurrent {
 namespace cpu {
 namespace {
 
-constexpr int64_t kBlockK = 256;   // depth of one panel pair: B panel stays in L1/L2
-constexpr int64_t kBlockM = 192;   // rows of A packed at once: stays in L2
-constexpr int64_t kGroupN = 512;   // columns per task
+constexpr int64_t kBlockK = 256;          // depth of one panel pair
+constexpr int64_t kRowPanelsPerBlock = 16;  // rows of A packed at once: 16 * mr (192 for AVX-512)
+constexpr int64_t kGroupN = 512;          // widest column range per A block: B block stays in L2
+// Below this many flops a call runs on the calling thread: waking a worker costs more
+// than it saves (and on a loaded machine a lot more).
+constexpr int64_t kParallelFlops = int64_t(1) << 19;
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-// Element (row p of op(B), column j).
-inline float at_b(bool trans, const float* b, int64_t ldb, int64_t p, int64_t j) {
-  return trans ? b[j * ldb + p] : b[p * ldb + j];
+// Floats of op(B)[k,n] packed in nr-wide panels.
+int64_t packed_size(int64_t k, int64_t n, int64_t nr) { return k * round_up(n, nr); }
+
+// Packs the panels of op(B)[k0:k0+kc, j0:j_end) (j0 a multiple of nr) into `dst`, one
+// [kc][nr] panel after another, with the columns past n zero.
+void pack_b_block(bool trans, const float* b, int64_t ldb, int64_t n, int64_t k0, int64_t kc, int64_t j0,
+                  int64_t j_end, int64_t nr, float* dst) {
+  for (int64_t jp = j0; jp < j_end; jp += nr, dst += kc * nr) {
+    const int64_t width = std::min(nr, n - jp);
+    if (!trans) {
+      for (int64_t p = 0; p < kc; ++p) {
+        float* row = dst + p * nr;
+        std::memcpy(row, b + (k0 + p) * ldb + jp, sizeof(float) * width);
+        for (int64_t j = width; j < nr; ++j) row[j] = 0.0f;
+      }
+    } else {
+      // op(B)[p][j] = b[j][p]: read each stored row of B contiguously.
+      for (int64_t j = 0; j < width; ++j) {
+        const float* src = b + (jp + j) * ldb + k0;
+        for (int64_t p = 0; p < kc; ++p) dst[p * nr + j] = src[p];
+      }
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t j = width; j < nr; ++j) dst[p * nr + j] = 0.0f;
+    }
+  }
+}
+
+// Packs op(B)[k,n] into `out`: for each k-block [k0, k0+kc), for each panel, [kc][nr].
+void pack_b(bool trans, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t nr, float* out) {
+  struct Ctx { bool trans; const float* b; int64_t ldb, n, k, nr, n_padded; float* out; };
+  Ctx ctx{trans, b, ldb, n, k, nr, round_up(n, nr), out};
+  const int64_t panels = ctx.n_padded / nr;
+  const int64_t grain = k * ctx.n_padded < (int64_t(1) << 16) ? panels : 4;
+  parallel_for(panels, grain, [](void* vctx, int64_t p0, int64_t p1) {
+    const Ctx& c = *static_cast<const Ctx*>(vctx);
+    for (int64_t k0 = 0; k0 < c.k; k0 += kBlockK) {
+      const int64_t kc = std::min(kBlockK, c.k - k0);
+      pack_b_block(c.trans, c.b, c.ldb, c.n, k0, kc, p0 * c.nr, std::min(c.n, p1 * c.nr), c.nr,
+                   c.out + k0 * c.n_padded + p0 * kc * c.nr);
+    }
+  }, &ctx);
+}
+
+// Packs alpha * op(A)[i0:i0+mc, k0:k0+kc] into mr-tall panels [kc][mr]. The rows of a
+// last, short panel past mc are left unset: the micro-kernel reads only `rows` of them.
+void pack_a(bool trans_a, const float* a, int64_t lda, float alpha, int64_t i0, int64_t mc, int64_t k0,
+            int64_t kc, int64_t mr, float* out) {
+  for (int64_t ip = 0; ip < mc; ip += mr) {
+    float* dst = out + ip * kc;
+    const int64_t rows = std::min(mr, mc - ip);
+    if (trans_a) {
+      // A stored [k][m]: the panel's rows at one k are contiguous.
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = a + (k0 + p) * lda + i0 + ip;
+        float* o = dst + p * mr;
+        for (int64_t r = 0; r < rows; ++r) o[r] = alpha * src[r];
+      }
+    } else {
+      // Gather one k at a time: mr loads from mr row streams, one contiguous store run.
+      const float* src = a + (i0 + ip) * lda + k0;
+      for (int64_t p = 0; p < kc; ++p) {
+        float* o = dst + p * mr;
+        for (int64_t r = 0; r < rows; ++r) o[r] = alpha * src[r * lda + p];
+      }
+    }
+  }
+}
+
+struct GemmTask {
+  const GemmMicrokernel* kernel;
+  bool trans_a;
+  int64_t m, n, k, lda, ldc, block_m, group_n, n_groups;
+  float alpha, beta;
+  const float* a;
+  const float* b;  // packed with kernel->nr, or null: each thread packs its own blocks of b_raw
+  const float* b_raw;
+  bool trans_b;
+  int64_t ldb;
+  float* c;
+};
+
+// Rows [i0, i0+mc) by columns [j_lo, j_hi) of C, all of k.
+void gemm_block(const GemmTask& x, float* a_pack, float* b_pack, int64_t i0, int64_t mc, int64_t j_lo, int64_t j_hi) {
+  const int64_t mr = x.kernel->mr, nr = x.kernel->nr;
+  const int64_t n_padded = round_up(x.n, nr);
+  // A few rows (a batch of 1..4): two panels per call, see GemmMicrokernel.
+  const int64_t step = mc <= mr / 3 ? 2 * nr : nr;
+  if (x.beta != 0.0f && x.beta != 1.0f) {
+    for (int64_t i = 0; i < mc; ++i) {
+      float* row = x.c + (i0 + i) * x.ldc;
+      for (int64_t j = j_lo; j < j_hi; ++j) row[j] *= x.beta;
+    }
+  }
+  for (int64_t js = j_lo; js < j_hi; js += kGroupN) {
+    const int64_t je = std::min(j_hi, js + kGroupN);
+    for (int64_t k0 = 0; k0 < x.k; k0 += kBlockK) {
+      const int64_t kc = std::min(kBlockK, x.k - k0);
+      const bool accumulate = k0 > 0 || x.beta != 0.0f;
+      pack_a(x.trans_a, x.a, x.lda, x.alpha, i0, mc, k0, kc, mr, a_pack);
+      // b_block: the panel holding column js in this k-block.
+      const float* b_block;
+      if (x.b) {
+        b_block = x.b + k0 * n_padded + (js / nr) * kc * nr;
+      } else {
+        pack_b_block(x.trans_b, x.b_raw, x.ldb, x.n, k0, kc, js, je, nr, b_pack);
+        b_block = b_pack;
+      }
+      for (int64_t jp = js; jp < je; jp += step) {
+        const float* b_panel = b_block + ((jp - js) / nr) * kc * nr;
+        const int cols = static_cast<int>(std::min(step, je - jp));
+        for (int64_t ip = 0; ip < mc; ip += mr) {
+          const int rows = static_cast<int>(std::min(mr, mc - ip));
+          x.kernel->run(kc, a_pack + ip * kc, b_panel, kc * nr, x.c + (i0 + ip) * x.ldc + jp, x.ldc, accumulate,
+                        rows, cols);
+        }
+      }
+    }
+  }
+}
+
+// C = alpha * op(A) * op(B) + beta * C. B is either packed already for `kern` (b_packed),
+// or raw (b_packed null): then the column split packs op(B) by thread and block if each
+// thread owns its columns, else once here for all threads.
+void gemm_run(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+              const float* a, int64_t lda, const float* b_packed, bool trans_b, const float* b, int64_t ldb,
+              float beta, float* c, int64_t ldc) {
+  const int64_t mr = kern.gemm.mr, nr = kern.gemm.nr;
+  const int64_t block_m = mr * kRowPanelsPerBlock;
+  const int64_t m_blocks = (m + block_m - 1) / block_m;
+  const int64_t threads = 2 * m * n * k < kParallelFlops ? 1 : num_threads();
+  // Few row blocks (a time step's batch): split the columns panel by panel between threads.
+  const int64_t group_n = m_blocks >= 4 * threads ? kGroupN : nr;
+  const int64_t n_groups = (n + group_n - 1) / group_n;
+  const int64_t tasks = m_blocks * n_groups;
+  if (!b_packed && group_n == kGroupN) {
+    // Row blocks spread over threads share all of B: pack it once, in the calling
+    // thread's buffer, kept between calls (no allocation once it has grown).
+    thread_local std::vector<float> b_pack;
+    const size_t need = static_cast<size_t>(packed_size(k, n, nr));
+    if (b_pack.size() < need) b_pack.resize(need);
+    pack_b(trans_b, k, n, b, ldb, nr, b_pack.data());
+    b_packed = b_pack.data();
+  }
+  GemmTask task{&kern.gemm, trans_a, m, n, k, lda, ldc, block_m, group_n, n_groups, alpha, beta, a,
+                b_packed, b, trans_b, ldb, c};
+  parallel_for(tasks, (tasks + threads - 1) / threads, [](void* vctx, int64_t t0, int64_t t1) {
+    const GemmTask& x = *static_cast<const GemmTask*>(vctx);
+    thread_local std::vector<float> a_pack, b_pack;
+    const size_t need = static_cast<size_t>(x.block_m * std::min(kBlockK, x.k));
+    if (a_pack.size() < need) a_pack.resize(need);
+    const size_t need_b = x.b ? 0 : static_cast<size_t>(std::min(kBlockK, x.k) * kGroupN);
+    if (b_pack.size() < need_b) b_pack.resize(need_b);
+    for (int64_t t = t0; t < t1;) {
+      // The run of this chunk's tasks in one row block: one contiguous column range.
+      const int64_t mb = t / x.n_groups;
+      const int64_t t_end = std::min(t1, (mb + 1) * x.n_groups);
+      const int64_t j_lo = (t % x.n_groups) * x.group_n;
+      const int64_t j_hi = std::min(x.n, ((t_end - 1) % x.n_groups + 1) * x.group_n);
+      const int64_t i0 = mb * x.block_m;
+      gemm_block(x, a_pack.data(), b_pack.data(), i0, std::min(x.block_m, x.m - i0), j_lo, j_hi);
+      t = t_end;
+    }
+  }, &task);
+}
+
+// C = beta * C for the calls with nothing to multiply (k == 0 or alpha == 0).
+void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) {
+    float* row = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) row[j] = beta == 0.0f ? 0.0f : beta * row[j];
+  }
 }
 
 }  // namespace
@@ -38,33 +219,8 @@ void PackedMatrix::pack(bool trans, int64_t k, int64_t n, const float* b, int64_
   n_ = n;
   nr_ = kern.gemm.nr;
   isa_ = kern.isa;
-  const int64_t nr = nr_;
-  const int64_t n_padded = round_up(n, nr);
-  data_.assign(static_cast<size_t>(k * n_padded), 0.0f);
-  const int64_t panels = n_padded / nr;
-  // Layout: for each k-block [k0, k0+kc): for each panel: [kc][nr].
-  struct Ctx { const PackedMatrix* self; bool trans; const float* b; int64_t ldb, n, k, nr, n_padded; float* out; };
-  Ctx ctx{this, trans, b, ldb, n, k, nr, n_padded, data_.data()};
-  parallel_for(panels, 8, [](void* vctx, int64_t p0, int64_t p1) {
-    const Ctx& c = *static_cast<const Ctx*>(vctx);
-    for (int64_t k0 = 0; k0 < c.k; k0 += kBlockK) {
-      const int64_t kc = std::min(kBlockK, c.k - k0);
-      float* block = c.out + k0 * c.n_padded;
-      for (int64_t panel = p0; panel < p1; ++panel) {
-        float* dst = block + panel * kc * c.nr;
-        const int64_t j0 = panel * c.nr;
-        const int64_t width = std::min(c.nr, c.n - j0);
-        for (int64_t p = 0; p < kc; ++p) {
-          float* row = dst + p * c.nr;
-          if (!c.trans && width == c.nr) {
-            std::memcpy(row, c.b + (k0 + p) * c.ldb + j0, sizeof(float) * c.nr);
-          } else {
-            for (int64_t j = 0; j < width; ++j) row[j] = at_b(c.trans, c.b, c.ldb, k0 + p, j0 + j);
-          }
-        }
-      }
-    }
-  }, &ctx);
+  data_.resize(static_cast<size_t>(packed_size(k, n, nr_)));
+  if (k > 0 && n > 0) pack_b(trans, k, n, b, ldb, nr_, data_.data());
 }
 
 void sgemm_packed(bool trans_a, int64_t m, float alpha, const float* a, int64_t lda, const PackedMatrix& b,
@@ -73,16 +229,13 @@ void sgemm_packed(bool trans_a, int64_t m, float alpha, const float* a, int64_t 
   const int64_t k = b.rows();
   if (m <= 0 || n <= 0) return;
   if (k == 0 || alpha == 0.0f) {
-    for (int64_t i = 0; i < m; ++i) {
-      float* row = c + i * ldc;
-      for (int64_t j = 0; j < n; ++j) row[j] = beta == 0.0f ? 0.0f : beta * row[j];
-    }
+    scale_c(m, n, beta, c, ldc);
     return;
   }
   const CpuKernels& kern = active_kernels();
   if (b.isa() != kern.isa || b.nr() != kern.gemm.nr) {
-    // The ISA changed since packing: repack for the kernel now active.
-    // (Never happens within one layer call; set_active_isa between calls can cause it.)
+    // The ISA changed since packing (set_active_isa between calls; never within one
+    // layer call): unpack, then repack for the kernel now active.
     std::vector<float> dense(static_cast<size_t>(k * n));
     const int64_t nr = b.nr(), n_padded = round_up(n, nr);
     for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {
@@ -95,82 +248,17 @@ void sgemm_packed(bool trans_a, int64_t m, float alpha, const float* a, int64_t 
     sgemm_packed(trans_a, m, alpha, a, lda, repacked, beta, c, ldc);
     return;
   }
-  const int64_t mr = kern.gemm.mr, nr = kern.gemm.nr;
-  const int64_t n_padded = round_up(n, nr);
-  const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
-  // Small M (a time step's batch): make column groups narrower so both threads get work.
-  int64_t group_n = kGroupN;
-  const int64_t threads = num_threads();
-  while (group_n > nr && m_blocks * ((n + group_n - 1) / group_n) < 4 * threads) group_n /= 2;
-  group_n = std::max<int64_t>(round_up(group_n, nr), nr);
-  const int64_t n_groups = (n + group_n - 1) / group_n;
-
-  struct Ctx {
-    const CpuKernels* kern; bool trans_a; int64_t m, n, k, lda, ldc, mr, nr, n_padded, group_n, n_groups;
-    float alpha, beta; const float* a; const float* b; float* c;
-  };
-  Ctx ctx{&kern, trans_a, m, n, k, lda, ldc, mr, nr, n_padded, group_n, n_groups, alpha, beta, a, b.data(), c};
-  parallel_for(m_blocks * n_groups, 1, [](void* vctx, int64_t t0, int64_t t1) {
-    const Ctx& x = *static_cast<const Ctx*>(vctx);
-    thread_local std::vector<float> a_pack;
-    a_pack.resize(static_cast<size_t>(round_up(kBlockM, x.mr) * kBlockK));
-    float tile[16 * 64];
-    for (int64_t task = t0; task < t1; ++task) {
-      const int64_t mb = task / x.n_groups, ng = task % x.n_groups;
-      const int64_t i0 = mb * kBlockM, mc = std::min(kBlockM, x.m - i0);
-      const int64_t j0 = ng * x.group_n, nc = std::min(x.group_n, x.n - j0);
-      if (x.beta != 0.0f && x.beta != 1.0f) {
-        for (int64_t i = 0; i < mc; ++i) {
-          float* row = x.c + (i0 + i) * x.ldc + j0;
-          for (int64_t j = 0; j < nc; ++j) row[j] *= x.beta;
-        }
-      }
-      for (int64_t k0 = 0; k0 < x.k; k0 += kBlockK) {
-        const int64_t kc = std::min(kBlockK, x.k - k0);
-        const bool accumulate = k0 > 0 || x.beta != 0.0f;
-        // Pack A[i0:i0+mc, k0:k0+kc] * alpha into mr-tall panels, k-major, zero padded.
-        for (int64_t ip = 0; ip < mc; ip += x.mr) {
-          float* dst = a_pack.data() + ip * kc;
-          const int64_t rows = std::min(x.mr, mc - ip);
-          for (int64_t p = 0; p < kc; ++p) {
-            float* out = dst + p * x.mr;
-            for (int64_t r = 0; r < rows; ++r) {
-              const int64_t i = i0 + ip + r, kk = k0 + p;
-              out[r] = x.alpha * (x.trans_a ? x.a[kk * x.lda + i] : x.a[i * x.lda + kk]);
-            }
-            for (int64_t r = rows; r < x.mr; ++r) out[r] = 0.0f;
-          }
-        }
-        const float* b_block = x.b + k0 * x.n_padded;
-        for (int64_t jp = j0; jp < j0 + nc; jp += x.nr) {
-          const float* b_panel = b_block + (jp / x.nr) * kc * x.nr;
-          const int64_t cols = std::min(x.nr, x.n - jp);
-          for (int64_t ip = 0; ip < mc; ip += x.mr) {
-            const float* a_panel = a_pack.data() + ip * kc;
-            const int64_t rows = std::min(x.mr, mc - ip);
-            float* c_tile = x.c + (i0 + ip) * x.ldc + jp;
-            if (rows == x.mr && cols == x.nr) {
-              x.kern->gemm.run(kc, a_panel, b_panel, c_tile, x.ldc, accumulate);
-            } else {
-              x.kern->gemm.run(kc, a_panel, b_panel, tile, x.nr, false);
-              for (int64_t r = 0; r < rows; ++r)
-                for (int64_t j = 0; j < cols; ++j) {
-                  float* out = c_tile + r * x.ldc + j;
-                  *out = accumulate ? *out + tile[r * x.nr + j] : tile[r * x.nr + j];
-                }
-            }
-          }
-        }
-      }
-    }
-  }, &ctx);
+  gemm_run(kern, trans_a, m, n, k, alpha, a, lda, b.data(), false, nullptr, 0, beta, c, ldc);
 }
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
-  PackedMatrix packed(trans_b, k, n, b, ldb);
-  sgemm_packed(trans_a, m, alpha, a, lda, packed, beta, c, ldc);
+  if (k == 0 || alpha == 0.0f) {
+    scale_c(m, n, beta, c, ldc);
+    return;
+  }
+  gemm_run(active_kernels(), trans_a, m, n, k, alpha, a, lda, nullptr, trans_b, b, ldb, beta, c, ldc);
 }
 
 }  // namespace cpu
