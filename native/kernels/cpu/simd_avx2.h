@@ -18,6 +18,10 @@ struct V {
 
 inline V load(const float* p) { return _mm256_loadu_ps(p); }
 inline void store(float* p, V a) { _mm256_storeu_ps(p, a.v); }
+// The first n < 8 lanes; masked lanes are neither read nor written (no fault past the end).
+inline __m256i lane_mask(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+inline V load_partial(const float* p, int n) { return _mm256_maskload_ps(p, lane_mask(n)); }
+inline void store_partial(float* p, V a, int n) { _mm256_maskstore_ps(p, lane_mask(n), a.v); }
 inline V operator+(V a, V b) { return _mm256_add_ps(a.v, b.v); }
 inline V operator-(V a, V b) { return _mm256_sub_ps(a.v, b.v); }
 inline V operator*(V a, V b) { return _mm256_mul_ps(a.v, b.v); }

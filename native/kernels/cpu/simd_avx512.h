@@ -19,6 +19,9 @@ struct V {
 
 inline V load(const float* p) { return _mm512_loadu_ps(p); }
 inline void store(float* p, V a) { _mm512_storeu_ps(p, a.v); }
+// The first n < 16 lanes; masked lanes are neither read nor written (no fault past the end).
+inline V load_partial(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p); }
+inline void store_partial(float* p, V a, int n) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), a.v); }
 inline V operator+(V a, V b) { return _mm512_add_ps(a.v, b.v); }
 inline V operator-(V a, V b) { return _mm512_sub_ps(a.v, b.v); }
 inline V operator*(V a, V b) { return _mm512_mul_ps(a.v, b.v); }

@@ -18,6 +18,11 @@ struct V {
 
 inline V load(const float* p) { return *p; }
 inline void store(float* p, V a) { *p = a.v; }
+// One lane: a partial vector is empty (never used: every unit fills a whole vector).
+inline V load_partial(const float* p, int n) { return n > 0 ? *p : 0.0f; }
+inline void store_partial(float* p, V a, int n) {
+  if (n > 0) *p = a.v;
+}
 inline V operator+(V a, V b) { return a.v + b.v; }
 inline V operator-(V a, V b) { return a.v - b.v; }
 inline V operator*(V a, V b) { return a.v * b.v; }
