@@ -82,7 +82,7 @@ from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from torch_layers import blas_in_use  # noqa: E402  (one BLAS probe for both peers)
+from torch_layers import blas_in_use, time_it  # noqa: E402  (one BLAS probe and timer for both peers)
 
 with open(os.path.join(HERE, "..", "model_workloads.json")) as f:
     WORKLOADS = json.load(f)["workloads"]
@@ -407,20 +407,6 @@ def keras_optimizer_step(w, params, state, t):
 
 
 # ---- timing ---------------------------------------------------------------------------
-
-def time_it(step, budget_s, min_iters, max_iters):
-    step()  # warm-up: allocations, BLAS thread pool, optimizer state
-    t0 = time.perf_counter()
-    step()
-    first = time.perf_counter() - t0
-    iters = max(min_iters, min(max_iters, int(budget_s / max(first, 1e-6))))
-    times = []
-    for _ in range(iters):
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return times
-
 
 def run_workload(w, budget_s):
     gen = torch.Generator().manual_seed(1234)

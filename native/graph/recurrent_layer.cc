@@ -36,6 +36,22 @@ RecurrentLayer::RecurrentLayer(const RecurrentSpec& spec, FlowShape input, uint6
   }
 }
 
+RnnWeights<float> RecurrentLayer::weights() const {
+  RnnWeights<float> w;
+  w.kernel = params_[0].value.data();
+  w.recurrent_kernel = params_[1].value.data();
+  w.bias = params_.size() > 2 ? params_[2].value.data() : nullptr;
+  return w;
+}
+
+RnnForwardIO<float> RecurrentLayer::saved_inputs() const {
+  RnnForwardIO<float> io;
+  io.x = x_;
+  io.mask = mask_;
+  io.recurrent_mask = recurrent_dropped_ ? recurrent_factors_.data() : nullptr;
+  return io;
+}
+
 void RecurrentLayer::reset_states() {
   std::fill(state_h_.begin(), state_h_.end(), 0.0f);
   std::fill(state_c_.begin(), state_c_.end(), 0.0f);
@@ -68,14 +84,8 @@ Flow RecurrentLayer::forward(const StepContext& ctx, const Flow& in) {
                     B * H);
   }
 
-  RnnWeights<float> w;
-  w.kernel = params_[0].value.data();
-  w.recurrent_kernel = params_[1].value.data();
-  w.bias = params_.size() > 2 ? params_[2].value.data() : nullptr;
-  RnnForwardIO<float> io;
-  io.x = x_;
-  io.mask = mask_;
-  io.recurrent_mask = recurrent_dropped_ ? recurrent_factors_.data() : nullptr;
+  const RnnWeights<float> w = weights();
+  RnnForwardIO<float> io = saved_inputs();
   if (stateful_) {
     if (state_h_.empty()) {
       state_h_.assign(static_cast<size_t>(B * H), 0.0f);
@@ -114,14 +124,8 @@ void RecurrentLayer::backward(const StepContext& ctx, const float* dy, float* dx
   const int64_t B = ctx.batch, T = config_.steps, I = config_.input;
   const bool trainable = params_[0].trainable;
   if (!trainable && !dx) return;
-  RnnWeights<float> w;
-  w.kernel = params_[0].value.data();
-  w.recurrent_kernel = params_[1].value.data();
-  w.bias = params_.size() > 2 ? params_[2].value.data() : nullptr;
-  RnnForwardIO<float> io;
-  io.x = x_;
-  io.mask = mask_;
-  io.recurrent_mask = recurrent_dropped_ ? recurrent_factors_.data() : nullptr;
+  const RnnWeights<float> w = weights();
+  RnnForwardIO<float> io = saved_inputs();
   io.c0 = (stateful_ && config_.has_cell_state()) ? c0_.data() : nullptr;
   RnnBackwardIO<float> g;
   g.dy = return_sequences_ ? dy : nullptr;

@@ -25,6 +25,10 @@ class RecurrentLayer : public Layer {
   bool return_sequences() const { return return_sequences_; }
 
  private:
+  RnnWeights<float> weights() const;
+  // The inputs the last forward saw (x after input dropout, mask, recurrent dropout mask).
+  RnnForwardIO<float> saved_inputs() const;
+
   RnnConfig config_;  // batch is set per call
   bool return_sequences_, stateful_;
   float dropout_;
