@@ -18,7 +18,7 @@ export interface PlotOptions {
   panelHeight?: number;
 }
 
-const MARGIN = { left: 72, right: 24, top: 40, bottom: 52 };
+const MARGIN = { left: 80, right: 24, top: 40, bottom: 52 };
 const SERIES_STYLE = {
   train: { label: 'train', color: '#1f77b4', dash: '' },
   validation: { label: 'validation', color: '#ff7f0e', dash: '6 4' },
@@ -125,7 +125,7 @@ function panel(data: HistoryData, metric: string, top: number, width: number, he
   }
   parts.push(`<text class="x-label" x="${x0 + plotW / 2}" y="${y0 + plotH + 38}" text-anchor="middle" font-size="12">epoch</text>`);
   parts.push(
-    `<text class="y-label" x="${MARGIN.left - 56}" y="${y0 + plotH / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${MARGIN.left - 56} ${y0 + plotH / 2})">${escapeXml(metric)}</text>`,
+    `<text class="y-label" x="${MARGIN.left - 66}" y="${y0 + plotH / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${MARGIN.left - 66} ${y0 + plotH / 2})">${escapeXml(metric)}</text>`,
   );
 
   for (const s of series) {
