@@ -24,6 +24,8 @@ export { Tensor, tensor, formatShape } from './tensor';
 export type { DType, Shape, TensorLike, NestedNumbers } from './tensor';
 export { History } from './training/history';
 export type { HistoryParams } from './training/history';
+export { historySvg, plotHistory } from './training/plot';
+export type { HistoryData, PlotOptions } from './training/plot';
 export type { Callback, Logs, TrainingModel } from './training/callbacks';
 export { ProgressLogger } from './training/progress';
 export type { ProgressStream, ProgressConfig } from './training/progress';
