@@ -13,8 +13,7 @@ export interface SpamOptions {
   /** Default 5. */
   epochs?: number;
   /**
-   * Native threads (default 1). This model's GEMMs are tiny (24 units, batch 64), so a step
-   * is mostly synchronization: on the shared 2-core machine two threads trained 10x slower.
+   * Native threads (default: the library's, RECURRENT_NUM_THREADS or every available core).
    */
   threads?: number;
 }
@@ -133,7 +132,7 @@ export function spamData(options: { maxlen: number; numWords: number }): SpamDat
 
 export async function trainSpam(options: SpamOptions = {}): Promise<SpamResult> {
   const epochs = options.epochs ?? 5;
-  setNumThreads(options.threads ?? 1);
+  if (options.threads !== undefined) setNumThreads(options.threads);
   const started = performance.now();
   const { xTrain, yTrain, xTest, yTest, trainLabels, testLabels } = spamData({ maxlen: MAXLEN, numWords: NUM_WORDS });
 
