@@ -43,10 +43,11 @@ function runPeer(command: string, args: string[], env: NodeJS.ProcessEnv, what: 
 export function torchPeer(ids: string[], threads: number, quick: boolean): PeerReport {
   const python = process.env.RECURRENT_BENCH_PYTHON ?? '/usr/bin/python3';
   const script = path.join(packageRoot, 'bench', 'peers', 'torch_models.py');
-  // Spinning OpenMP workers wait on each other's barriers when other processes hold the cores:
-  // on a shared 2-core machine (load 8) PASSIVE made W2 six times faster (235 ms vs 1.4 s).
-  // Set OMP_WAIT_POLICY=ACTIVE to measure torch's default on a quiet machine.
-  const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  // PyTorch runs with its own default OpenMP wait policy (busy-waiting), its best on a quiet
+  // machine. On a machine shared with other jobs, spinning workers wait on each other's
+  // barriers (at load 8, OMP_WAIT_POLICY=PASSIVE made W2 six times faster): set
+  // OMP_WAIT_POLICY=PASSIVE in the environment to measure that way; the report says which.
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
   return runPeer(python, [script, '--threads', String(threads), '--workloads', ids.join(','), '--budget', quick ? '0.5' : '3'], env, 'the PyTorch peer');
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "runtime/thread_pool.h"
+
 namespace recurrent {
 namespace graph {
 
@@ -68,61 +70,67 @@ void Optimizer::apply(const std::vector<Parameter*>& params, double learning_rat
   const float eps = static_cast<float>(spec_.epsilon);
   for (Parameter* p : params) {
     if (!p->trainable) continue;
-    const int64_t n = p->size();
-    float* w = p->value.data();
-    const float* g = p->grad.data();
-    float* s0 = p->slots[0].data();
-    float* s1 = p->slots[1].data();
-    switch (spec_.kind) {
-      case OptimizerKind::Sgd: {
-        const float mu = static_cast<float>(spec_.momentum);
-        if (mu == 0.0f) {
-          for (int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
-        } else {
-          for (int64_t i = 0; i < n; ++i) {
-            s0[i] = mu * s0[i] - lr * g[i];
-            w[i] += spec_.nesterov ? mu * s0[i] - lr * g[i] : s0[i];
-          }
+    // Element-wise: split over the pool (a 1M-parameter embedding's update was most of a
+    // small model's step); each element is updated by one thread, so the bits do not
+    // depend on the split.
+    parallel_for_each_range(p->size(), 1 << 14, [&](int64_t begin, int64_t end) { update(*p, begin, end, lr, eps, learning_rate); });
+  }
+}
+
+void Optimizer::update(Parameter& p, int64_t begin, int64_t end, float lr, float eps, double learning_rate) const {
+  float* w = p.value.data();
+  const float* g = p.grad.data();
+  float* s0 = p.slots[0].data();
+  float* s1 = p.slots[1].data();
+  switch (spec_.kind) {
+    case OptimizerKind::Sgd: {
+      const float mu = static_cast<float>(spec_.momentum);
+      if (mu == 0.0f) {
+        for (int64_t i = begin; i < end; ++i) w[i] -= lr * g[i];
+      } else {
+        for (int64_t i = begin; i < end; ++i) {
+          s0[i] = mu * s0[i] - lr * g[i];
+          w[i] += spec_.nesterov ? mu * s0[i] - lr * g[i] : s0[i];
         }
-        break;
       }
-      case OptimizerKind::Adam: {
-        const double t = static_cast<double>(iterations_);
-        const float b1 = static_cast<float>(spec_.beta1), b2 = static_cast<float>(spec_.beta2);
-        const float alpha = static_cast<float>(learning_rate * std::sqrt(1.0 - std::pow(spec_.beta2, t)) /
-                                               (1.0 - std::pow(spec_.beta1, t)));
-        for (int64_t i = 0; i < n; ++i) {
-          s0[i] += (g[i] - s0[i]) * (1.0f - b1);
-          s1[i] += (g[i] * g[i] - s1[i]) * (1.0f - b2);
-          w[i] -= alpha * s0[i] / (std::sqrt(s1[i]) + eps);
-        }
-        break;
+      break;
+    }
+    case OptimizerKind::Adam: {
+      const double t = static_cast<double>(iterations_);
+      const float b1 = static_cast<float>(spec_.beta1), b2 = static_cast<float>(spec_.beta2);
+      const float alpha = static_cast<float>(learning_rate * std::sqrt(1.0 - std::pow(spec_.beta2, t)) /
+                                             (1.0 - std::pow(spec_.beta1, t)));
+      for (int64_t i = begin; i < end; ++i) {
+        s0[i] += (g[i] - s0[i]) * (1.0f - b1);
+        s1[i] += (g[i] * g[i] - s1[i]) * (1.0f - b2);
+        w[i] -= alpha * s0[i] / (std::sqrt(s1[i]) + eps);
       }
-      case OptimizerKind::Rmsprop: {
-        const float rho = static_cast<float>(spec_.rho);
-        for (int64_t i = 0; i < n; ++i) {
-          s0[i] = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
-          w[i] -= lr * g[i] / std::sqrt(s0[i] + eps);
-        }
-        break;
+      break;
+    }
+    case OptimizerKind::Rmsprop: {
+      const float rho = static_cast<float>(spec_.rho);
+      for (int64_t i = begin; i < end; ++i) {
+        s0[i] = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
+        w[i] -= lr * g[i] / std::sqrt(s0[i] + eps);
       }
-      case OptimizerKind::Adadelta: {
-        const float rho = static_cast<float>(spec_.rho);
-        for (int64_t i = 0; i < n; ++i) {
-          s0[i] = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
-          const float d = -std::sqrt(s1[i] + eps) * g[i] / std::sqrt(s0[i] + eps);
-          s1[i] = rho * s1[i] + (1.0f - rho) * d * d;
-          w[i] += lr * d;
-        }
-        break;
+      break;
+    }
+    case OptimizerKind::Adadelta: {
+      const float rho = static_cast<float>(spec_.rho);
+      for (int64_t i = begin; i < end; ++i) {
+        s0[i] = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
+        const float d = -std::sqrt(s1[i] + eps) * g[i] / std::sqrt(s0[i] + eps);
+        s1[i] = rho * s1[i] + (1.0f - rho) * d * d;
+        w[i] += lr * d;
       }
-      case OptimizerKind::Adagrad: {
-        for (int64_t i = 0; i < n; ++i) {
-          s0[i] += g[i] * g[i];
-          w[i] -= lr * g[i] / std::sqrt(s0[i] + eps);
-        }
-        break;
+      break;
+    }
+    case OptimizerKind::Adagrad: {
+      for (int64_t i = begin; i < end; ++i) {
+        s0[i] += g[i] * g[i];
+        w[i] -= lr * g[i] / std::sqrt(s0[i] + eps);
       }
+      break;
     }
   }
 }

@@ -32,6 +32,9 @@ class Optimizer {
   void set_iterations(int64_t n) { iterations_ = n; }
 
  private:
+  // The update of elements [begin, end) of one parameter.
+  void update(Parameter& p, int64_t begin, int64_t end, float lr, float eps, double learning_rate) const;
+
   void clip(const std::vector<Parameter*>& params);
   OptimizerSpec spec_;
   int64_t iterations_ = 0;
