@@ -9,6 +9,7 @@ import {
   TrainFixture,
 } from './support/model_fixtures';
 import { maxAbsDiff, Rng } from './support/random';
+import { plainCellStep } from './support/plain_cell';
 
 type Weights = Map<string, ArrayLike<number>>;
 
@@ -53,28 +54,8 @@ function recurrentForward(
         for (let k = 0; k < H; k++) r += h[k] * recurrentKernel[k * GH + g];
         hu[g] = r;
       }
-      const hNew = new Float64Array(H);
-      const cNew = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        if (spec.class === 'SimpleRNN') {
-          const a = xw[j] + hu[j];
-          hNew[j] = (spec.activation ?? 'tanh') === 'tanh' ? Math.tanh(a) : Math.max(0, a);
-        } else if (spec.class === 'LSTM') {
-          const ig = sigmoid(xw[j] + hu[j]);
-          const fg = sigmoid(xw[H + j] + hu[H + j]);
-          const cc = Math.tanh(xw[2 * H + j] + hu[2 * H + j]);
-          const og = sigmoid(xw[3 * H + j] + hu[3 * H + j]);
-          cNew[j] = fg * c[j] + ig * cc;
-          hNew[j] = og * Math.tanh(cNew[j]);
-        } else {
-          const z = sigmoid(xw[j] + hu[j]);
-          const r = sigmoid(xw[H + j] + hu[H + j]);
-          const hh = Math.tanh(xw[2 * H + j] + r * hu[2 * H + j]);
-          hNew[j] = z * h[j] + (1 - z) * hh;
-        }
-      }
-      h = hNew;
-      c = cNew;
+      const cell = spec.class === 'SimpleRNN' ? 'simpleRnn' : spec.class === 'LSTM' ? 'lstm' : 'gru';
+      ({ h, c } = plainCellStep(cell, spec.activation ?? 'tanh', xw, hu, h, c, H));
       y.set(h, (b * T + s) * H);
     }
   }

@@ -10,6 +10,7 @@ import {
   biasFromTorch, biasGradToTorch, Cell, gateCount, kernelFromTorch, kernelToTorch, maskFromLengths,
 } from './support/torch_layout';
 import { maxAbsDiff, Rng } from './support/random';
+import { plainCellStep } from './support/plain_cell';
 
 // The fixtures are not copied to dist/; resolve them from the source tree.
 const FIXTURE_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'torch');
@@ -52,7 +53,6 @@ interface LayerOutputs {
   c: Float64Array; // [B,H], LSTM only (else empty)
 }
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 // Reference forward of the whole-sequence op, one sample and one step at a time.
 // B = batch, T = steps, I = input size, H = units. A step with mask 0 keeps the state
@@ -82,28 +82,7 @@ function layerForward(
         for (let k = 0; k < H; k++) r += h[k] * p.recurrentKernel[k * GH + g];
         hu[g] = r;
       }
-      const hNew = new Float64Array(H);
-      const cNew = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        if (cell === 'simpleRnn') {
-          const a = xw[j] + hu[j];
-          hNew[j] = activation === 'tanh' ? Math.tanh(a) : Math.max(0, a);
-        } else if (cell === 'lstm') {
-          const ig = sigmoid(xw[j] + hu[j]);
-          const fg = sigmoid(xw[H + j] + hu[H + j]);
-          const cc = Math.tanh(xw[2 * H + j] + hu[2 * H + j]);
-          const og = sigmoid(xw[3 * H + j] + hu[3 * H + j]);
-          cNew[j] = fg * c[j] + ig * cc;
-          hNew[j] = og * Math.tanh(cNew[j]);
-        } else {
-          const z = sigmoid(xw[j] + hu[j]);
-          const r = sigmoid(xw[H + j] + hu[H + j]);
-          const hh = Math.tanh(xw[2 * H + j] + r * hu[2 * H + j]);
-          hNew[j] = z * h[j] + (1 - z) * hh;
-        }
-      }
-      h = hNew;
-      c = cNew;
+      ({ h, c } = plainCellStep(cell, activation, xw, hu, h, c, H));
       y.set(h, (b * T + t) * H);
     }
     hOut.set(h, b * H);
