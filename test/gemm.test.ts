@@ -248,6 +248,8 @@ test('bad arguments throw TypeError or RangeError, never crash', (t) => {
   t.throws(() => binding.sgemm({ ...ok, b: new Float32Array(11) }), { instanceOf: RangeError });
   t.throws(() => binding.sgemm({ ...ok, c: new Float32Array(7) }), { instanceOf: RangeError });
   t.throws(() => binding.sgemm({ ...ok, lda: 2 }), { instanceOf: RangeError, message: /leading dimension of a/ });
+  // Sizes whose product overflows int64 must not slip past the length check.
+  t.throws(() => binding.sgemm({ ...ok, m: 2 ** 40, k: 2 ** 40, lda: 2 ** 40 }), { instanceOf: RangeError, message: /would span more elements/ });
   t.throws(() => binding.sgemm({ ...ok, ldb: 3 }), { instanceOf: RangeError });
   t.throws(() => binding.sgemm({ ...ok, ldc: 3 }), { instanceOf: RangeError });
   t.throws(() => binding.sgemm({ ...ok, transA: true, lda: 1 }), { instanceOf: RangeError });

@@ -19,7 +19,12 @@ int64_t span(int64_t rows, int64_t cols, int64_t ld, const char* op, const char*
                             ") is smaller than its row length " + std::to_string(cols),
                         true};
   }
-  return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;
+  if (rows == 0 || cols == 0) return 0;
+  // Sizes up to 2^40 each: the product could overflow int64 and pass the length check.
+  if (static_cast<double>(rows - 1) * static_cast<double>(ld) + static_cast<double>(cols) > 9.0e15) {
+    throw ArgumentError{std::string(op) + ": " + name + " would span more elements than any array holds", true};
+  }
+  return (rows - 1) * ld + cols;
 }
 
 Napi::Value sgemm(const Napi::CallbackInfo& info) {
