@@ -71,7 +71,7 @@ export type RnnCell = 'simpleRnn' | 'lstm' | 'gru';
 export type RnnActivation = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid';
 
 /**
- * Arguments of the whole-sequence recurrent layer op (semantics: native/kernels/rnn_layer.h;
+ * Arguments of the whole-sequence recurrent layer op (semantics: native/kernels/rnn/rnn_layer.h;
  * checks: native/napi/rnn_arguments.h). B batch, T steps, I input, H units, G gates
  * (simpleRnn 1, gru 3, lstm 4). `T` is the data type: Float32Array for the fast paths,
  * Float64Array for the reference.

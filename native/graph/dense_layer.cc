@@ -5,7 +5,7 @@
 
 #include "graph/layers.h"
 #include "kernels/cpu/dispatch.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/gemm/gemm.h"
 
 namespace recurrent {
 namespace graph {

@@ -7,7 +7,7 @@
 
 #include "common/activation.h"
 #include "graph/parameter.h"
-#include "kernels/rnn_layer.h"
+#include "kernels/rnn/rnn_layer.h"
 
 namespace recurrent {
 namespace graph {

@@ -5,7 +5,7 @@
 
 #include "graph/dropout_mask.h"
 #include "graph/layers.h"
-#include "kernels/cpu/rnn_cpu.h"
+#include "kernels/rnn/rnn_cpu.h"
 
 namespace recurrent {
 namespace graph {

@@ -1,5 +1,5 @@
 // A recurrent layer (SimpleRNN, LSTM, GRU) over the whole sequence with the fast CPU op
-// (kernels/cpu/rnn_cpu.h). Input dropout uses one mask per sequence and feature, the same
+// (kernels/rnn/rnn_cpu.h). Input dropout uses one mask per sequence and feature, the same
 // at every step (Keras). Stateful layers start from the states the previous batch ended
 // with; no gradient flows into those carried states.
 #pragma once
@@ -7,7 +7,7 @@
 
 #include "graph/graph_spec.h"
 #include "graph/layer.h"
-#include "kernels/rnn_layer.h"
+#include "kernels/rnn/rnn_layer.h"
 
 namespace recurrent {
 namespace graph {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "kernels/cpu/dispatch.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/gemm/gemm.h"
 #include "napi/arguments.h"
 #include "napi/bindings.h"
 

@@ -1,11 +1,11 @@
 // rnnReference(args): the double-precision reference of the whole-sequence layer op,
 // forward and (when any output gradient is given) backward in one synchronous call. It
-// exists to check the fast paths and the gradients; see kernels/reference/.
+// exists to check the fast paths and the gradients; see kernels/rnn/rnn_reference.h.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "kernels/reference/rnn_reference.h"
+#include "kernels/rnn/rnn_reference.h"
 #include "napi/arguments.h"
 #include "napi/bindings.h"
 #include "napi/rnn_arguments.h"

@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/rnn_layer.h"
+#include "kernels/rnn/rnn_layer.h"
 #include "napi/arguments.h"
 
 namespace recurrent {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/cpu/rnn_cpu.h"
+#include "kernels/rnn/rnn_cpu.h"
 #include "napi/bindings.h"
 #include "napi/rnn_arguments.h"
 

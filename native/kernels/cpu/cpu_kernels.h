@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "common/activation.h"
-#include "kernels/cpu/cell_kernels.h"
-#include "kernels/cpu/gemm_microkernel.h"
+#include "kernels/rnn/cell_kernels.h"
+#include "kernels/gemm/gemm_microkernel.h"
 #include "runtime/cpu_features.h"
 
 namespace recurrent {

@@ -13,9 +13,9 @@ namespace {
 constexpr int kGemmMr = 6;  // micro-kernel rows
 constexpr int kGemmNv = 2;  // micro-kernel column vectors
 
-#include "kernels/cpu/gemm_microkernel_impl.h"
-#include "kernels/cpu/elementwise_kernels_impl.h"
-#include "kernels/cpu/cell_kernels_impl.h"
+#include "kernels/gemm/gemm_microkernel_impl.h"
+#include "kernels/activation/activation_kernels_impl.h"
+#include "kernels/rnn/cell_kernels_impl.h"
 #include "kernels/cpu/kernel_table_impl.h"
 
 }  // namespace

@@ -60,7 +60,7 @@ inline float reduce_add(V a) {
   return _mm_cvtss_f32(s);
 }
 
-#include "kernels/cpu/simd_math.h"
+#include "kernels/activation/simd_math.h"
 
 }  // namespace
 }  // namespace cpu

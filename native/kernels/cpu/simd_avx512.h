@@ -57,7 +57,7 @@ inline V where_unit_open(V y, V a, V b) {
 }
 inline float reduce_add(V a) { return _mm512_reduce_add_ps(a.v); }
 
-#include "kernels/cpu/simd_math.h"
+#include "kernels/activation/simd_math.h"
 
 }  // namespace
 }  // namespace cpu

@@ -1,6 +1,6 @@
 // The whole-sequence recurrent layer op: one call runs SimpleRNN, LSTM or GRU over all
 // time steps (forward) or back through them (backward). Implemented by the fast CPU path
-// (kernels/cpu/rnn_cpu.cc), the double-precision reference (kernels/reference/) and
+// (rnn_cpu.cc), the double-precision reference (rnn_reference.cc) and
 // later CUDA, all with these semantics:
 //
 // B batch, T time steps, I input features, H units, G gates (SimpleRNN 1, GRU 3, LSTM 4).

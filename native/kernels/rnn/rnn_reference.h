@@ -1,12 +1,12 @@
 // The double-precision reference of the whole-sequence recurrent layer op: plain loops,
 // one sample and one time step at a time, written to be read next to the equations in
-// kernels/rnn_layer.h. It is the ground truth the fast CPU and CUDA paths are checked
+// rnn_layer.h. It is the ground truth the fast CPU and CUDA paths are checked
 // against, and it is itself checked against finite differences.
 //
 // B batch, T time steps, I input features, H units, G gates (SimpleRNN 1, GRU 3, LSTM 4).
 #pragma once
 
-#include "kernels/rnn_layer.h"
+#include "kernels/rnn/rnn_layer.h"
 
 namespace recurrent {
 

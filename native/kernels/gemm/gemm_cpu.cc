@@ -12,7 +12,7 @@
 //
 // Each C element is summed by one thread: its k-blocks in ascending order, each k-block
 // one FMA chain, so neither the thread count nor the split changes the result.
-#include "kernels/cpu/gemm.h"
+#include "kernels/gemm/gemm.h"
 
 #include <algorithm>
 #include <cstring>

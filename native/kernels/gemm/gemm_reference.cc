@@ -1,4 +1,4 @@
-#include "kernels/cpu/gemm.h"
+#include "kernels/gemm/gemm.h"
 
 namespace recurrent {
 namespace cpu {

@@ -1,11 +1,11 @@
-#include "kernels/cpu/rnn_cpu.h"
+#include "kernels/rnn/rnn_cpu.h"
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
 
 #include "kernels/cpu/dispatch.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/gemm/gemm.h"
 #include "runtime/thread_pool.h"
 
 namespace recurrent {

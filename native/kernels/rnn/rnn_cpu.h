@@ -6,7 +6,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/rnn_layer.h"
+#include "kernels/rnn/rnn_layer.h"
 
 namespace recurrent {
 namespace cpu {

@@ -1,8 +1,8 @@
 // The reference recurrent layer: each sample runs on its own through the processing
-// order, one step at a time, with the cell equations of kernels/rnn_layer.h written out
+// order, one step at a time, with the cell equations of kernels/rnn/rnn_layer.h written out
 // term by term. Backward replays the forward pass of the sample, keeping what each step
 // saw and produced, then walks the steps in reverse.
-#include "kernels/reference/rnn_reference.h"
+#include "kernels/rnn/rnn_reference.h"
 
 #include <algorithm>
 #include <vector>
