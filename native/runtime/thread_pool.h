@@ -5,15 +5,28 @@
 // by one thread in a fixed order. That is what makes results reproducible for a fixed
 // thread count, and lets a call that finds the pool busy (another model training in the
 // same process) run inline instead of waiting.
+//
+// Each job runs under the floating-point control state (rounding, flush-to-zero) of the
+// thread that started it (runtime/flush_denormals.h). An exception thrown by a job, on any
+// thread, is caught there; the region still runs to its end, and the first exception is
+// rethrown in the calling thread.
 #pragma once
 #include <cstdint>
 
 namespace recurrent {
 
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
+// One member of a team: rank in [0, size), every member on its own thread, all running
+// at the same time (so they may wait for each other, e.g. at a SpinBarrier).
+using TeamFn = void (*)(void* ctx, int rank, int size);
 
 // Runs fn over [0, n) in chunks of at least `grain` items.
 void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx);
+
+// Runs fn on a team of min(max_size, num_threads()) threads, the caller as one of them;
+// a team of one (fn(ctx, 0, 1) on the caller) inside another region or while the pool
+// runs someone else's region.
+void parallel_team(int max_size, TeamFn fn, void* ctx);
 
 // Threads the pool uses, the caller included. Default: RECURRENT_NUM_THREADS if set,
 // else the cores this process may run on.
@@ -30,6 +43,14 @@ void parallel_for_each_range(int64_t n, int64_t grain, F&& f) {
   parallel_for(
       n, grain,
       [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); },
+      const_cast<void*>(static_cast<const void*>(&f)));
+}
+
+// The same for a team: `f(int rank, int size)`.
+template <class F>
+void parallel_team_each(int max_size, F&& f) {
+  parallel_team(
+      max_size, [](void* ctx, int rank, int size) { (*static_cast<F*>(ctx))(rank, size); },
       const_cast<void*>(static_cast<const void*>(&f)));
 }
 
