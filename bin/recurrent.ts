@@ -110,6 +110,7 @@ function printInfo(json: boolean): void {
     `cpu:         ${i.cpu || 'unknown'} (${i.platform})`,
     `isa:         ${i.isa} (available: ${i.isaAvailable.join(', ')}; built: ${i.isaBuilt.join(', ')})`,
     `threads:     ${i.threads}`,
+    `denormals:   ${i.flushDenormals ? 'flushed to zero inside kernels (RECURRENT_FLUSH_DENORMALS=0 keeps them)' : 'kept (IEEE)'}`,
     `node:        ${i.node} (Node-API ${i.napi})`,
     i.cuda.available
       ? `cuda:        ${i.cuda.devices.map((d) => `${d.name} (sm_${d.computeCapability.replace('.', '')}, ${(d.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB)`).join('; ')}`

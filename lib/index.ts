@@ -1,5 +1,5 @@
 // recurrent: recurrent neural networks for Node.js.
-export { getIsa, setIsa, getNumThreads, setNumThreads, info } from './runtime';
+export { getIsa, setIsa, getNumThreads, setNumThreads, getFlushDenormals, setFlushDenormals, info } from './runtime';
 export type { Info } from './runtime';
 export type { Isa, RuntimeInfo, CudaDeviceInfo } from './native';
 export { NativeLoadError } from './native';

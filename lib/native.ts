@@ -20,6 +20,8 @@ export interface RuntimeInfo {
   defaultThreads: number;
   cpu: string;
   napiVersion: number;
+  /** Whether kernels run with denormals flushed to zero (see setFlushDenormals). */
+  flushDenormals: boolean;
 }
 
 export interface SgemmArgs {
@@ -132,6 +134,7 @@ export interface CpuBinding {
   runtimeInfo(): RuntimeInfo;
   setIsa(isa: Isa): void;
   setNumThreads(n: number): number;
+  setFlushDenormals(on: boolean): boolean;
   sgemm(args: SgemmArgs): Float32Array;
   packGemm(args: PackGemmArgs): PackedGemmMatrix;
   sgemmPacked(args: SgemmPackedArgs): Float32Array;

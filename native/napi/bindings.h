@@ -1,6 +1,10 @@
-// Each binding file adds its functions to the module's exports.
+// Each binding file adds its functions to the module's exports. A binding that runs
+// kernels holds a ScopedFlushDenormals while they run (on the libuv worker in an
+// AsyncWorker's Execute(), on the main thread in a synchronous call).
 #pragma once
 #include <napi.h>
+
+#include "runtime/flush_denormals.h"
 
 namespace recurrent {
 namespace napi {

@@ -44,7 +44,12 @@ Napi::Value sgemm(const Napi::CallbackInfo& info) {
     Napi::Float32Array a = get_f32(o, "a", op, ta ? span(k, m, lda, op, "a") : span(m, k, lda, op, "a"));
     Napi::Float32Array b = get_f32(o, "b", op, tb ? span(n, k, ldb, op, "b") : span(k, n, ldb, op, "b"));
     Napi::Float32Array c = get_f32(o, "c", op, span(m, n, ldc, op, "c"));
-    (reference ? cpu::sgemm_reference : cpu::sgemm)(ta, tb, m, n, k, alpha, a.Data(), lda, b.Data(), ldb, beta,
+    if (reference) {  // the plain reference keeps IEEE denormals: it is the ground truth
+      cpu::sgemm_reference(ta, tb, m, n, k, alpha, a.Data(), lda, b.Data(), ldb, beta, c.Data(), ldc);
+      return c;
+    }
+    ScopedFlushDenormals flush;
+    cpu::sgemm(ta, tb, m, n, k, alpha, a.Data(), lda, b.Data(), ldb, beta,
                                                     c.Data(), ldc);
     return c;
   });
@@ -91,6 +96,7 @@ Napi::Value sgemm_packed(const Napi::CallbackInfo& info) {
     const float beta = static_cast<float>(has(o, "beta") ? get_number(o, "beta", op) : 0.0);
     Napi::Float32Array a = get_f32(o, "a", op, ta ? span(k, m, lda, op, "a") : span(m, k, lda, op, "a"));
     Napi::Float32Array c = get_f32(o, "c", op, span(m, n, ldc, op, "c"));
+    ScopedFlushDenormals flush;
     cpu::sgemm_packed(ta, m, alpha, a.Data(), lda, b, beta, c.Data(), ldc);
     return c;
   });
@@ -117,6 +123,7 @@ Napi::Value elementwise(const Napi::CallbackInfo& info) {
     const int64_t n = static_cast<int64_t>(x.ElementLength());
     Napi::Float32Array y = get_f32(o, "y", op, n);
     const cpu::CpuKernels& k = cpu::active_kernels();
+    ScopedFlushDenormals flush;
     if (name == "exp") {
       k.exp(x.Data(), y.Data(), n);
     } else if (name == "log") {

@@ -538,6 +538,7 @@ StepWorker::StepWorker(Napi::Env env, ModelWrap* owner, Napi::Object owner_objec
 }
 
 void StepWorker::Execute() {
+  ScopedFlushDenormals flush;  // runtime/flush_denormals.h: this libuv thread, for this step only
   try {
     graph::Model& m = owner_->model();
     switch (kind_) {

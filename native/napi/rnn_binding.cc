@@ -46,6 +46,7 @@ class RnnLayerWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
+    ScopedFlushDenormals flush;  // this libuv thread, for this step only
     try {
       const RnnConfig& c = call_->config;
       const int64_t B = c.batch, H = c.units;

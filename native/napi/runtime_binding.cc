@@ -1,4 +1,4 @@
-// Runtime facts and settings: build, instruction sets, threads.
+// Runtime facts and settings: build, instruction sets, threads, denormal flushing.
 #include <string>
 
 #include "kernels/cpu/dispatch.h"
@@ -31,6 +31,7 @@ Napi::Value runtime_info(const Napi::CallbackInfo& info) {
     out.Set("threads", num_threads());
     out.Set("defaultThreads", default_num_threads());
     out.Set("cpu", cpu_features().brand);
+    out.Set("flushDenormals", flush_denormals_enabled());
     out.Set("napiVersion", NAPI_VERSION);
     return out;
   });
@@ -62,12 +63,25 @@ Napi::Value set_threads(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value set_flush(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw ArgumentError{"setFlushDenormals: expected a boolean"};
+    const bool on = info[0].As<Napi::Boolean>().Value();
+    if (on && !flush_denormals_supported()) {
+      throw ArgumentError{"setFlushDenormals: this processor architecture has no flush-to-zero control in this build", true};
+    }
+    set_flush_denormals(on);
+    return Napi::Boolean::New(info.Env(), flush_denormals_enabled());
+  });
+}
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New(env, runtime_info, "runtimeInfo"));
   exports.Set("setIsa", Napi::Function::New(env, set_isa, "setIsa"));
   exports.Set("setNumThreads", Napi::Function::New(env, set_threads, "setNumThreads"));
+  exports.Set("setFlushDenormals", Napi::Function::New(env, set_flush, "setFlushDenormals"));
 }
 
 }  // namespace napi
