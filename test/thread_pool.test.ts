@@ -1,6 +1,6 @@
 // The thread pool's contract below the JavaScript surface (exceptions thrown on a worker
 // reach the caller, which turns them into JavaScript errors; workers run under the
-// caller's flush-to-zero state; teams and their barriers): test/native/thread_pool_test.cc,
+// caller's flush-to-zero state; the phased loop of recurrent layers): test/native/thread_pool_test.cc,
 // compiled here with the compiler that builds the addon against the pool's own sources.
 import test from 'ava';
 import * as childProcess from 'node:child_process';
@@ -13,11 +13,11 @@ import { packageRoot } from '../lib/native';
 const compiler = process.env.CXX ?? 'c++';
 const compilerMissing = childProcess.spawnSync(compiler, ['--version'], { encoding: 'utf8' }).status !== 0;
 
-(compilerMissing ? test.skip : test)('pool exceptions, float control and teams (test/native/thread_pool_test.cc)', (t) => {
+(compilerMissing ? test.skip : test)('pool exceptions, float control and phased loops (test/native/thread_pool_test.cc)', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-pool-'));
   try {
     const binary = path.join(dir, 'thread_pool_test');
-    const sources = ['test/native/thread_pool_test.cc', 'native/runtime/thread_pool.cc', 'native/runtime/flush_denormals.cc'];
+    const sources = ['test/native/thread_pool_test.cc', 'native/runtime/thread_pool.cc', 'native/runtime/phased_loop.cc', 'native/runtime/flush_denormals.cc'];
     const build = childProcess.spawnSync(compiler, ['-std=c++17', '-O2', '-pthread', '-Inative', ...sources, '-o', binary], {
       cwd: packageRoot, encoding: 'utf8',
     });

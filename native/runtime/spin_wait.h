@@ -30,9 +30,10 @@ class SpinWait {
   }
 
  private:
-  // About 10-50 microseconds of pauses (a pause is 10-140 cycles depending on the core):
-  // longer than a time step of a small layer takes, shorter than a scheduler tick.
-  static constexpr int kSpins = 4096;
+  // A few to 20 microseconds of pauses (a pause takes 10 to 140 cycles depending on the
+  // core): longer than members of a team usually wait for each other at a time step,
+  // short enough that a member queued behind us on an oversubscribed core gets it soon.
+  static constexpr int kSpins = 256;
   int spins_ = 0;
 };
 

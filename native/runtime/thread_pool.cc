@@ -52,35 +52,9 @@ class ThreadPool {
       return;
     }
     job_fn_ = fn;
-    job_team_fn_ = nullptr;
     job_ctx_ = ctx;
     job_n_ = n;
-    launch(static_cast<int>(chunks));
-  }
-
-  void run_team(int max_size, TeamFn fn, void* ctx) {
-    const int team = max_size < size() ? max_size : size();
-    if (team <= 1 || tls_inside_region) {
-      fn(ctx, 0, 1);
-      return;
-    }
-    std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
-    if (!region.owns_lock()) {
-      fn(ctx, 0, 1);
-      return;
-    }
-    job_fn_ = nullptr;
-    job_team_fn_ = fn;
-    job_ctx_ = ctx;
-    job_n_ = team;
-    launch(team);
-  }
-
- private:
-  // Publishes the job set up by the caller (who holds region_mutex_), runs the caller's
-  // share, waits for the rest and rethrows the first exception any chunk threw.
-  void launch(int chunks) {
-    job_chunks_.store(chunks, std::memory_order_relaxed);
+    job_chunks_.store(static_cast<int>(chunks), std::memory_order_relaxed);
     job_float_control_ = read_float_control();
     done_.store(0, std::memory_order_relaxed);
     const uint64_t gen = ++job_generation_;
@@ -93,10 +67,10 @@ class ThreadPool {
     tls_inside_region = true;
     work(gen, /*on_worker=*/false);
     tls_inside_region = false;
-    // Every chunk is claimed by now (or, for a team, will be by the workers still waking);
-    // wait for those still running elsewhere.
+    // Every chunk is claimed by now; wait for those still running elsewhere.
     SpinWait wait;
     while (done_.load(std::memory_order_acquire) != chunks) wait.pause();
+    // The first exception any chunk threw (on whichever thread) goes to the caller.
     std::exception_ptr error;
     {
       std::lock_guard<std::mutex> lock(error_mutex_);
@@ -105,11 +79,11 @@ class ThreadPool {
     if (error) std::rethrow_exception(error);
   }
 
+ private:
   // Claims and runs chunks of job `gen` until none is left. The chunk boundaries depend
   // only on n and the chunk count, so whichever thread runs a chunk, the bits are the
   // same; and the caller never waits on a worker that has not started: it runs every
-  // chunk nobody claimed. A team member runs exactly one chunk (its rank): the others
-  // go to threads of their own, since members wait for each other.
+  // chunk nobody claimed.
   void work(uint64_t gen, bool on_worker) {
     for (;;) {
       uint64_t c = claim_.load(std::memory_order_acquire);
@@ -120,19 +94,13 @@ class ThreadPool {
       // Claimed: the job's fields stay as they are until this chunk is counted done.
       if (on_worker) write_float_control(job_float_control_);
       const int64_t chunks = job_chunks_.load(std::memory_order_relaxed);
-      const bool team = job_team_fn_ != nullptr;
       try {
-        if (team) {
-          job_team_fn_(job_ctx_, static_cast<int>(index), static_cast<int>(chunks));
-        } else {
-          job_fn_(job_ctx_, job_n_ * index / chunks, job_n_ * (index + 1) / chunks);
-        }
+        job_fn_(job_ctx_, job_n_ * index / chunks, job_n_ * (index + 1) / chunks);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex_);
         if (!error_) error_ = std::current_exception();
       }
       done_.fetch_add(1, std::memory_order_acq_rel);
-      if (team) return;
     }
   }
 
@@ -186,7 +154,6 @@ class ThreadPool {
   std::atomic<int> done_{0};
   bool quit_ = false;
   RangeFn job_fn_ = nullptr;
-  TeamFn job_team_fn_ = nullptr;
   void* job_ctx_ = nullptr;
   int64_t job_n_ = 0;
   uint64_t job_float_control_ = 0;
@@ -224,8 +191,6 @@ int default_num_threads() {
 }
 
 void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx) { pool().run(n, grain, fn, ctx); }
-
-void parallel_team(int max_size, TeamFn fn, void* ctx) { pool().run_team(max_size, fn, ctx); }
 
 int num_threads() { return pool().size(); }
 

@@ -16,17 +16,9 @@
 namespace recurrent {
 
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
-// One member of a team: rank in [0, size), every member on its own thread, all running
-// at the same time (so they may wait for each other, e.g. at a SpinBarrier).
-using TeamFn = void (*)(void* ctx, int rank, int size);
 
 // Runs fn over [0, n) in chunks of at least `grain` items.
 void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx);
-
-// Runs fn on a team of min(max_size, num_threads()) threads, the caller as one of them;
-// a team of one (fn(ctx, 0, 1) on the caller) inside another region or while the pool
-// runs someone else's region.
-void parallel_team(int max_size, TeamFn fn, void* ctx);
 
 // Threads the pool uses, the caller included. Default: RECURRENT_NUM_THREADS if set,
 // else the cores this process may run on.
@@ -43,14 +35,6 @@ void parallel_for_each_range(int64_t n, int64_t grain, F&& f) {
   parallel_for(
       n, grain,
       [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); },
-      const_cast<void*>(static_cast<const void*>(&f)));
-}
-
-// The same for a team: `f(int rank, int size)`.
-template <class F>
-void parallel_team_each(int max_size, F&& f) {
-  parallel_team(
-      max_size, [](void* ctx, int rank, int size) { (*static_cast<F*>(ctx))(rank, size); },
       const_cast<void*>(static_cast<const void*>(&f)));
 }
 

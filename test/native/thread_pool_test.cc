@@ -1,5 +1,5 @@
 // The thread pool's contract where JavaScript cannot reach it directly: exceptions thrown
-// on a worker, the floating-point control state of workers, and teams. Built and run by
+// on a worker, the floating-point control state of workers, and the phased loop. Built and run by
 // test/thread_pool.test.ts with the C++ compiler that builds the addon; prints one line
 // per check and exits non-zero if any fails.
 #include <atomic>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "runtime/flush_denormals.h"
-#include "runtime/spin_barrier.h"
+#include "runtime/phased_loop.h"
 #include "runtime/thread_pool.h"
 
 using namespace recurrent;
@@ -93,51 +93,36 @@ void nested_exception_reaches_caller() {
   check(caught, "an exception from a nested region inside a job reaches the outer caller");
 }
 
-void team_member_failure_releases_the_others() {
-  SpinBarrier barrier(num_threads());
-  std::atomic<int> stopped{0};
+// Every slice of phase p sees the writes of every slice of phase p - 1; each runs once.
+void phases_run_in_order(const char* where) {
+  constexpr int kSlices = 3, kPhases = 500;
+  std::vector<std::atomic<int64_t>> last(kSlices);
+  for (auto& l : last) l.store(-1);
+  std::atomic<int> runs{0};
+  std::atomic<bool> ordered{true};
+  parallel_phases_each(kPhases, kSlices, [&](int64_t phase, int slice) {
+    for (int j = 0; j < kSlices; ++j)
+      if (last[static_cast<size_t>(j)].load() < phase - 1) ordered.store(false);
+    if (last[static_cast<size_t>(slice)].exchange(phase) != phase - 1) ordered.store(false);
+    runs.fetch_add(1);
+  });
+  check(ordered.load() && runs.load() == kSlices * kPhases,
+        std::string("phased loop ") + where + ": each slice once per phase, after all of the phase before");
+}
+
+void phase_exception_reaches_caller() {
+  std::atomic<int64_t> after{0};
   bool caught = false;
   try {
-    parallel_team_each(num_threads(), [&](int rank, int size) {
-      SpinBarrier* b = size == num_threads() ? &barrier : nullptr;
-      try {
-        for (int step = 0; step < 100; ++step) {
-          if (rank == size - 1 && step == 10) throw std::runtime_error("member failed");
-          if (b && !b->wait()) {
-            stopped.fetch_add(1);
-            return;
-          }
-        }
-      } catch (...) {
-        if (b) b->cancel();
-        throw;
-      }
+    parallel_phases_each(100, 2, [&](int64_t phase, int slice) {
+      if (phase == 10 && slice == 1) throw std::runtime_error("slice failed");
+      if (phase > 10) after.fetch_add(1);
     });
   } catch (const std::runtime_error&) {
     caught = true;
   }
-  check(caught, "a team member's exception reaches the caller");
-  check(stopped.load() == num_threads() - 1, "the other members left their barrier instead of waiting forever");
-}
-
-void team_members_run_together() {
-  const int n = num_threads();
-  SpinBarrier barrier(n);
-  std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
-  std::atomic<int> size_seen{0};
-  std::atomic<bool> consistent{true};
-  parallel_team_each(n, [&](int rank, int size) {
-    size_seen.store(size);
-    for (int step = 0; step < 1000; ++step) {
-      seen[static_cast<size_t>(rank)].store(step);
-      barrier.wait();
-      for (int r = 0; r < size; ++r)
-        if (seen[static_cast<size_t>(r)].load() != step) consistent.store(false);
-      barrier.wait();
-    }
-  });
-  check(size_seen.load() == n, "a team has one member per pool thread");
-  check(consistent.load(), "team members pass 2000 barriers in lock step");
+  check(caught, "an exception thrown by a slice reaches the caller of the phased loop");
+  check(after.load() == 0, "and no later phase runs");
 }
 
 void workers_use_the_callers_float_control(bool flush) {
@@ -179,8 +164,11 @@ int main() {
   worker_exception_reaches_caller();
   allocation_failure_reaches_caller();
   nested_exception_reaches_caller();
-  team_member_failure_releases_the_others();
-  team_members_run_together();
+  phases_run_in_order("on 3 threads");
+  phase_exception_reaches_caller();
+  parallel_for_each_range(2, 1, [&](int64_t b, int64_t) {
+    if (b == 0) phases_run_in_order("nested in a region (one thread)");
+  });
   if (kFlushBits != 0) {
     workers_use_the_callers_float_control(true);
     workers_use_the_callers_float_control(false);
