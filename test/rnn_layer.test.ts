@@ -122,6 +122,11 @@ for (const [cell, options, name] of cells) {
   cases.push({ name: `${name} B3 T8 I5 H12 truncate 3`, cell, B: 3, T: 8, I: 5, H: 12, options: { ...options, truncateSteps: 3 } });
   cases.push({ name: `${name} B4 T6 I5 H19 recurrent dropout, mask, h0`, cell, B: 4, T: 6, I: 5, H: 19, options, mask: 'right', initialState: true, recurrentDropout: true });
   cases.push({ name: `${name} B3 T5 I4 H20 last output, no bias`, cell, B: 3, T: 5, I: 4, H: 20, options: { ...options, returnSequences: false }, noBias: true });
+  // Units this wide split the units between threads (each owns a slice of U for the whole
+  // sequence, one barrier per step); narrower layers split the batch (see rnn_cpu.cc).
+  cases.push({ name: `${name} B5 T4 I9 H133 mixed mask goBackwards h0 recurrent dropout`, cell, B: 5, T: 4, I: 9, H: 133, options: { ...options, goBackwards: true }, mask: 'mixed', initialState: true, recurrentDropout: true });
+  cases.push({ name: `${name} B3 T7 I6 H70 truncate 2, right mask`, cell, B: 3, T: 7, I: 6, H: 70, options: { ...options, truncateSteps: 2 }, mask: 'right' });
+  cases.push({ name: `${name} B37 T6 I5 H24 left mask h0`, cell, B: 37, T: 6, I: 5, H: 24, options, mask: 'left', initialState: true });
 }
 
 test.serial('fast path equals the double-precision reference for every cell and option, under every ISA', async (t) => {
@@ -249,19 +254,34 @@ test.serial('fast path equals PyTorch (nn.RNN tanh/relu, nn.LSTM, nn.GRU) on eve
 
 // --- Reproducibility and errors -----------------------------------------------------
 
-test.serial('results are bitwise identical with 1 and 2 threads and across runs', async (t) => {
+test.serial('results are bitwise identical with 1, 2 and 3 threads and across runs', async (t) => {
   const binding = cpu().binding;
   const before = binding.runtimeInfo().threads;
-  const args = makeArgs({ name: 'GRU', cell: 'gru', B: 32, T: 20, I: 40, H: 96, mask: 'mixed' }, 99);
+  // Batch split (few units) and unit split (many), every cell, masks and recurrent dropout.
+  const variants: Case[] = [
+    { name: 'GRU H96', cell: 'gru', B: 32, T: 20, I: 40, H: 96, mask: 'mixed' },
+    { name: 'GRU H24', cell: 'gru', B: 37, T: 20, I: 40, H: 24, mask: 'mixed', recurrentDropout: true },
+    { name: 'GRU resetBefore H100', cell: 'gru', B: 9, T: 12, I: 7, H: 100, options: { resetAfter: false }, recurrentDropout: true },
+    { name: 'LSTM H150', cell: 'lstm', B: 7, T: 15, I: 20, H: 150, mask: 'left', initialState: true, recurrentDropout: true },
+    { name: 'LSTM H40', cell: 'lstm', B: 33, T: 15, I: 20, H: 40, mask: 'right' },
+    { name: 'SimpleRNN H200 B1', cell: 'simpleRnn', B: 1, T: 30, I: 20, H: 200 },
+  ];
+  const keys = ['y', 'hFinal', 'cFinal', 'dx', 'dh0', 'dc0', 'dKernel', 'dRecurrentKernel', 'dBias'] as const;
   try {
-    binding.setNumThreads(1);
-    const one = await ops.rnnLayer(args);
-    binding.setNumThreads(2);
-    const two = await ops.rnnLayer(args);
-    const again = await ops.rnnLayer(args);
-    for (const key of ['y', 'hFinal', 'dx', 'dKernel', 'dRecurrentKernel', 'dBias'] as const) {
-      t.deepEqual(Buffer.from(one[key]!.buffer), Buffer.from(two[key]!.buffer), `${key}: 1 vs 2 threads`);
-      t.deepEqual(Buffer.from(two[key]!.buffer), Buffer.from(again[key]!.buffer), `${key}: run to run`);
+    for (const [v, variant] of variants.entries()) {
+      const args = makeArgs(variant, 99 + v);
+      binding.setNumThreads(1);
+      const one = await ops.rnnLayer(args);
+      for (const threads of [2, 3]) {
+        binding.setNumThreads(threads);
+        const many = await ops.rnnLayer(args);
+        const again = await ops.rnnLayer(args);
+        for (const key of keys) {
+          if (one[key] === undefined) continue;
+          t.deepEqual(Buffer.from(one[key]!.buffer), Buffer.from(many[key]!.buffer), `${variant.name} ${key}: 1 vs ${threads} threads`);
+          t.deepEqual(Buffer.from(many[key]!.buffer), Buffer.from(again[key]!.buffer), `${variant.name} ${key}: run to run`);
+        }
+      }
     }
   } finally {
     binding.setNumThreads(before);

@@ -8,6 +8,7 @@
 #include "common/activation.h"
 #include "kernels/rnn/cell_kernels.h"
 #include "kernels/gemm/gemm_microkernel.h"
+#include "kernels/gemm/small_gemm.h"
 #include "runtime/cpu_features.h"
 
 namespace recurrent {
@@ -16,6 +17,7 @@ namespace cpu {
 struct CpuKernels {
   Isa isa;
   GemmMicrokernel gemm;
+  SmallGemmFn small_gemm;
   // y[i] = act(x[i]); x and y may alias.
   void (*activation)(Activation act, const float* x, float* y, int64_t n);
   // dx[i] = dy[i] * act'(y[i]) from the output y; dx and dy may alias.

@@ -12,8 +12,11 @@ namespace {
 
 constexpr int kGemmMr = 4;  // micro-kernel rows
 constexpr int kGemmNv = 4;  // micro-kernel column vectors
+constexpr int kSmallGemmRows = 4;  // small unpacked GEMM: rows per register tile
+constexpr int kSmallGemmVectors = 4;  // and column vectors
 
 #include "kernels/gemm/gemm_microkernel_impl.h"
+#include "kernels/gemm/small_gemm_impl.h"
 #include "kernels/activation/activation_kernels_impl.h"
 #include "kernels/rnn/cell_kernels_impl.h"
 #include "kernels/cpu/kernel_table_impl.h"

@@ -5,6 +5,7 @@ static CpuKernels make_kernel_table(Isa isa) {
   CpuKernels k{};
   k.isa = isa;
   k.gemm = GemmMicrokernel{kGemmMr, kGemmNv * V::kWidth, &gemm_microkernel<kGemmMr, kGemmNv>};
+  k.small_gemm = &small_gemm;
   k.activation = &activation_array;
   k.activation_backward = &activation_backward_array;
   k.exp = &exp_array;

@@ -39,6 +39,13 @@ class PackedMatrix {
 void sgemm_packed(bool trans_a, int64_t m, float alpha, const float* a, int64_t lda, const PackedMatrix& b,
                   float beta, float* c, int64_t ldc);
 
+// The products C_i[M, N_i] = alpha * op(A) * B_i + beta * C_i of one A with `count`
+// matrices packed for the same k and the active ISA, on the calling thread alone (a member
+// of a team that owns the columns of these B_i), packing A once for all of them. Every
+// element gets the bits sgemm_packed would give it.
+void sgemm_packed_serial(bool trans_a, int64_t m, float alpha, const float* a, int64_t lda, int64_t count,
+                         const PackedMatrix* const* b, float* const* c, float beta, int64_t ldc);
+
 // The plain reference: a triple loop with double accumulation. Tests compare the fast
 // path with it.
 void sgemm_reference(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

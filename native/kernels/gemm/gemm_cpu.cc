@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "kernels/cpu/dispatch.h"
@@ -25,7 +26,7 @@ namespace recurrent {
 namespace cpu {
 namespace {
 
-constexpr int64_t kBlockK = 256;          // depth of one panel pair
+constexpr int64_t kBlockK = kGemmBlockK;  // depth of one panel pair (small_gemm.h)
 constexpr int64_t kRowPanelsPerBlock = 16;  // rows of A packed at once: 16 * mr (192 for AVX-512)
 constexpr int64_t kGroupN = 512;          // widest column range per A block: B block stays in L2
 // Below this many flops a call runs on the calling thread: waking a worker costs more
@@ -208,6 +209,55 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
 }
 
 }  // namespace
+
+void sgemm_packed_serial(bool trans_a, int64_t m, float alpha, const float* a, int64_t lda, int64_t count,
+                         const PackedMatrix* const* b, float* const* c, float beta, int64_t ldc) {
+  if (m <= 0 || count <= 0) return;
+  const CpuKernels& kern = active_kernels();
+  const int64_t k = b[0]->rows();
+  for (int64_t i = 0; i < count; ++i) {
+    if (b[i]->isa() != kern.isa || b[i]->nr() != kern.gemm.nr || b[i]->rows() != k) {
+      throw std::invalid_argument("sgemm_packed_serial: the matrices were packed for another instruction set or depth");
+    }
+  }
+  if (k == 0 || alpha == 0.0f) {
+    for (int64_t i = 0; i < count; ++i) scale_c(m, b[i]->cols(), beta, c[i], ldc);
+    return;
+  }
+  const int64_t mr = kern.gemm.mr, nr = kern.gemm.nr;
+  const int64_t block_m = mr * kRowPanelsPerBlock;
+  thread_local std::vector<float> a_pack;
+  const size_t need = static_cast<size_t>(std::min(block_m, round_up(m, mr)) * std::min(kBlockK, k));
+  if (a_pack.size() < need) a_pack.resize(need);
+  for (int64_t i0 = 0; i0 < m; i0 += block_m) {
+    const int64_t mc = std::min(block_m, m - i0);
+    const int64_t step = mc <= mr / 3 ? 2 * nr : nr;  // a few rows: two panels per call
+    if (beta != 0.0f && beta != 1.0f) {
+      for (int64_t i = 0; i < count; ++i)
+        for (int64_t r = 0; r < mc; ++r)
+          for (int64_t j = 0; j < b[i]->cols(); ++j) c[i][(i0 + r) * ldc + j] *= beta;
+    }
+    // k-blocks outside, the matrices inside: each block of A is packed once for all of them.
+    for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {
+      const int64_t kc = std::min(kBlockK, k - k0);
+      const bool accumulate = k0 > 0 || beta != 0.0f;
+      pack_a(trans_a, a, lda, alpha, i0, mc, k0, kc, mr, a_pack.data());
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t n = b[i]->cols();
+        const float* b_block = b[i]->data() + k0 * round_up(n, nr);
+        for (int64_t jp = 0; jp < n; jp += step) {
+          const int cols = static_cast<int>(std::min(step, n - jp));
+          const float* b_panel = b_block + (jp / nr) * kc * nr;
+          for (int64_t ip = 0; ip < mc; ip += mr) {
+            const int rows = static_cast<int>(std::min(mr, mc - ip));
+            kern.gemm.run(kc, a_pack.data() + ip * kc, b_panel, kc * nr, c[i] + (i0 + ip) * ldc + jp, ldc, accumulate,
+                          rows, cols);
+          }
+        }
+      }
+    }
+  }
+}
 
 PackedMatrix::PackedMatrix(bool trans, int64_t k, int64_t n, const float* b, int64_t ldb) {
   pack(trans, k, n, b, ldb);

@@ -1,6 +1,9 @@
 // Fused element-wise kernels of one time step of a recurrent cell, over rows
-// [row_begin, row_end) of the batch. The layer driver (rnn_cpu.cc) runs the GEMMs
-// around them. Each ISA compiles them from cell_kernels_impl.h.
+// [row_begin, row_end) of the batch and units [unit_begin, unit_end) of each row (every
+// gate of those units). The layer driver (rnn_cpu.cc) runs the GEMMs around them. Each
+// ISA compiles them from cell_kernels_impl.h. A unit's result does not depend on the
+// ranges it is computed in (every unit goes through the same vector math), so threads
+// may split the rows, the units or both.
 #pragma once
 #include <cstdint>
 
@@ -57,7 +60,8 @@ struct CellStep {
   const float* drh = nullptr;  // [B, H] GRU reset_before: gradient of r * h_prev
 };
 
-using CellStepFn = void (*)(const CellStep& step, int64_t row_begin, int64_t row_end);
+using CellStepFn = void (*)(const CellStep& step, int64_t row_begin, int64_t row_end, int64_t unit_begin,
+                            int64_t unit_end);
 
 struct CellKernels {
   CellStepFn rnn_forward;

@@ -19,34 +19,42 @@ static inline bool row_valid(const CellStep& s, int64_t b) {
   return s.mask == nullptr || s.mask[b * s.mask_stride] != 0;
 }
 
-// Calls body(lanes, j) over the units of one row: whole vectors, then one partial vector.
+// Units [u0, u1) of one row or gate block.
+struct UnitRange {
+  int64_t begin, end;
+};
+
+// Calls body(lanes, j) over units [u.begin, u.end) of one row: whole vectors, then one
+// partial vector.
 template <class Body>
-static inline void for_each_unit(int64_t units, Body body) {
+static inline void for_each_unit(UnitRange u, Body body) {
   constexpr int W = V::kWidth;
-  int64_t j = 0;
-  for (; j + W <= units; j += W) body(FullLanes{}, j);
-  if (j < units) body(PartLanes{static_cast<int>(units - j)}, j);
+  int64_t j = u.begin;
+  for (; j + W <= u.end; j += W) body(FullLanes{}, j);
+  if (j < u.end) body(PartLanes{static_cast<int>(u.end - j)}, j);
 }
 
-static inline void copy_row(float* dst, const float* src, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) dst[j] = src[j];
+static inline void copy_units(float* dst, const float* src, UnitRange u) {
+  for (int64_t j = u.begin; j < u.end; ++j) dst[j] = src[j];
 }
-static inline void zero_row(float* dst, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) dst[j] = 0.0f;
+static inline void zero_units(float* dst, UnitRange u) {
+  for (int64_t j = u.begin; j < u.end; ++j) dst[j] = 0.0f;
 }
 
 // Masked row in forward: carry the state, output zeros.
-static inline void carry_row(const CellStep& s, int64_t b) {
-  const int64_t H = s.units;
-  copy_row(s.h + b * s.h_stride, s.h_prev + b * s.h_prev_stride, H);
-  if (s.c) copy_row(s.c + b * s.c_stride, s.c_prev + b * s.c_prev_stride, H);
-  if (s.y) zero_row(s.y + b * s.y_stride, H);
+static inline void carry_row(const CellStep& s, int64_t b, UnitRange u) {
+  copy_units(s.h + b * s.h_stride, s.h_prev + b * s.h_prev_stride, u);
+  if (s.c) copy_units(s.c + b * s.c_stride, s.c_prev + b * s.c_prev_stride, u);
+  if (s.y) zero_units(s.y + b * s.y_stride, u);
 }
 
-// Masked row in backward: no gate gradient; dh and dc pass through unchanged.
-static inline void pass_row(const CellStep& s, int64_t b, int64_t gate_width) {
-  zero_row(s.dgx + b * s.dgx_stride, gate_width);
-  if (s.dgh) zero_row(s.dgh + b * s.dgh_stride, gate_width);
+// Masked row in backward: no gate gradient (for the `gates` gate blocks of these units);
+// dh and dc pass through unchanged.
+static inline void pass_row(const CellStep& s, int64_t b, int gates, UnitRange u) {
+  for (int g = 0; g < gates; ++g) {
+    zero_units(s.dgx + b * s.dgx_stride + g * s.units, u);
+    if (s.dgh) zero_units(s.dgh + b * s.dgh_stride + g * s.units, u);
+  }
 }
 
 // dh of this step's new state: carried gradient plus the output's gradient.
@@ -57,16 +65,16 @@ static inline V incoming_dh(const Lanes& io, const CellStep& s, int64_t b, int64
   return dh;
 }
 
-static void rnn_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
-  const int64_t H = s.units;
+static void rnn_forward_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { carry_row(s, b); continue; }
+    if (!row_valid(s, b)) { carry_row(s, b, units); continue; }
     const float* x = s.xproj + b * s.xproj_stride;
     const float* hp = s.hproj + b * s.hproj_stride;
     float* g = s.gates + b * s.gates_stride;
     float* h = s.h + b * s.h_stride;
     float* y = s.y ? s.y + b * s.y_stride : nullptr;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T v = activate(s.act, io.ld(x + j) + io.ld(hp + j));
       io.st(g + j, v);
@@ -76,14 +84,15 @@ static void rnn_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
   }
 }
 
-static void rnn_backward_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void rnn_backward_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { pass_row(s, b, H); continue; }
+    if (!row_valid(s, b)) { pass_row(s, b, 1, units); continue; }
     const float* g = s.gates + b * s.gates_stride;
     float* dg = s.dgx + b * s.dgx_stride;
     float* dh = s.dh + b * H;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T d = incoming_dh(io, s, b, j) * activation_grad(s.act, io.ld(g + j));
       io.st(dg + j, d);
@@ -92,10 +101,11 @@ static void rnn_backward_step(const CellStep& s, int64_t r0, int64_t r1) {
   }
 }
 
-static void lstm_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void lstm_forward_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { carry_row(s, b); continue; }
+    if (!row_valid(s, b)) { carry_row(s, b, units); continue; }
     const float* x = s.xproj + b * s.xproj_stride;
     const float* hp = s.hproj + b * s.hproj_stride;
     const float* cp = s.c_prev + b * s.c_prev_stride;
@@ -104,7 +114,7 @@ static void lstm_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
     float* h = s.h + b * s.h_stride;
     float* y = s.y ? s.y + b * s.y_stride : nullptr;
     const float* p = s.peephole;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T zero(0.0f);
       T pi = p ? io.ld(p + j) : zero, pf = p ? io.ld(p + H + j) : zero, po = p ? io.ld(p + 2 * H + j) : zero;
@@ -124,10 +134,11 @@ static void lstm_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
   }
 }
 
-static void lstm_backward_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void lstm_backward_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { pass_row(s, b, 4 * H); continue; }
+    if (!row_valid(s, b)) { pass_row(s, b, 4, units); continue; }
     const float* g = s.gates + b * s.gates_stride;
     const float* cp = s.c_prev + b * s.c_prev_stride;
     const float* c = s.c + b * s.c_stride;
@@ -135,7 +146,7 @@ static void lstm_backward_step(const CellStep& s, int64_t r0, int64_t r1) {
     float* dh = s.dh + b * H;
     float* dc = s.dc + b * H;
     const float* p = s.peephole;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T zero(0.0f);
       T pi = p ? io.ld(p + j) : zero, pf = p ? io.ld(p + H + j) : zero, po = p ? io.ld(p + 2 * H + j) : zero;
@@ -153,10 +164,11 @@ static void lstm_backward_step(const CellStep& s, int64_t r0, int64_t r1) {
   }
 }
 
-static void gru_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void gru_forward_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { carry_row(s, b); continue; }
+    if (!row_valid(s, b)) { carry_row(s, b, units); continue; }
     const float* x = s.xproj + b * s.xproj_stride;
     const float* hp = s.hproj + b * s.hproj_stride;
     const float* h_prev = s.h_prev + b * s.h_prev_stride;
@@ -165,7 +177,7 @@ static void gru_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
     float* aux = s.aux + b * s.aux_stride;
     float* h = s.h + b * s.h_stride;
     float* y = s.y ? s.y + b * s.y_stride : nullptr;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T hz = io.ld(hp + j), hr = io.ld(hp + H + j), hn = io.ld(hp + 2 * H + j);
       if (rb) {
@@ -186,17 +198,18 @@ static void gru_forward_step(const CellStep& s, int64_t r0, int64_t r1) {
   }
 }
 
-static void gru_backward_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void gru_backward_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { pass_row(s, b, 3 * H); continue; }
+    if (!row_valid(s, b)) { pass_row(s, b, 3, units); continue; }
     const float* g = s.gates + b * s.gates_stride;
     const float* aux = s.aux + b * s.aux_stride;
     const float* h_prev = s.h_prev + b * s.h_prev_stride;
     float* dgx = s.dgx + b * s.dgx_stride;
     float* dgh = s.dgh + b * s.dgh_stride;
     float* dh = s.dh + b * H;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T z = io.ld(g + j), r = io.ld(g + H + j), n = io.ld(g + 2 * H + j);
       T dz, dr, dn, direct;
@@ -213,11 +226,12 @@ static void gru_backward_step(const CellStep& s, int64_t r0, int64_t r1) {
   }
 }
 
-static void gru_reset_before_gates_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void gru_reset_before_gates_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
     if (!row_valid(s, b)) {  // the candidate step carries the state; its GEMM must see r h = 0
-      zero_row(s.aux + b * s.aux_stride, H);
+      zero_units(s.aux + b * s.aux_stride, units);
       continue;
     }
     const float* x = s.xproj + b * s.xproj_stride;
@@ -226,7 +240,7 @@ static void gru_reset_before_gates_step(const CellStep& s, int64_t r0, int64_t r
     const float* h_rec = s.h_rec ? s.h_rec + b * s.h_rec_stride : s.h_prev + b * s.h_prev_stride;
     float* g = s.gates + b * s.gates_stride;
     float* aux = s.aux + b * s.aux_stride;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T z, r, rh;
       gru_reset_before_gates(s.ract, io.ld(x + j), io.ld(x + H + j), io.ld(hp + j), io.ld(hp + H + j),
@@ -239,17 +253,18 @@ static void gru_reset_before_gates_step(const CellStep& s, int64_t r0, int64_t r
 }
 
 // Here hproj is the [B, H] product (r * h_prev) U_h.
-static void gru_reset_before_candidate_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void gru_reset_before_candidate_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { carry_row(s, b); continue; }
+    if (!row_valid(s, b)) { carry_row(s, b, units); continue; }
     const float* x = s.xproj + b * s.xproj_stride;
     const float* hp = s.hproj + b * s.hproj_stride;
     const float* h_prev = s.h_prev + b * s.h_prev_stride;
     float* g = s.gates + b * s.gates_stride;
     float* h = s.h + b * s.h_stride;
     float* y = s.y ? s.y + b * s.y_stride : nullptr;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T n, hnew;
       gru_reset_before_candidate(s.act, io.ld(x + 2 * H + j), io.ld(hp + j), io.ld(g + j), io.ld(h_prev + j),
@@ -261,15 +276,16 @@ static void gru_reset_before_candidate_step(const CellStep& s, int64_t r0, int64
   }
 }
 
-static void gru_reset_before_backward_candidate_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void gru_reset_before_backward_candidate_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
-    if (!row_valid(s, b)) { pass_row(s, b, 3 * H); continue; }
+    if (!row_valid(s, b)) { pass_row(s, b, 3, units); continue; }
     const float* g = s.gates + b * s.gates_stride;
     const float* h_prev = s.h_prev + b * s.h_prev_stride;
     float* dg = s.dgx + b * s.dgx_stride;
     float* dh = s.dh + b * H;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T dz, dn, direct;
       gru_reset_before_backward_candidate(s.act, s.ract, incoming_dh(io, s, b, j), io.ld(g + j),
@@ -281,8 +297,9 @@ static void gru_reset_before_backward_candidate_step(const CellStep& s, int64_t 
   }
 }
 
-static void gru_reset_before_backward_gates_step(const CellStep& s, int64_t r0, int64_t r1) {
+static void gru_reset_before_backward_gates_step(const CellStep& s, int64_t r0, int64_t r1, int64_t u0, int64_t u1) {
   const int64_t H = s.units;
+  const UnitRange units{u0, u1};
   for (int64_t b = r0; b < r1; ++b) {
     if (!row_valid(s, b)) continue;  // dgx already zero, dh passes through
     const float* g = s.gates + b * s.gates_stride;
@@ -291,7 +308,7 @@ static void gru_reset_before_backward_gates_step(const CellStep& s, int64_t r0, 
     const float* drh = s.drh + b * H;
     float* dg = s.dgx + b * s.dgx_stride;
     float* dh = s.dh + b * H;
-    for_each_unit(H, [&](const auto& io, int64_t j) {
+    for_each_unit(units, [&](const auto& io, int64_t j) {
       using T = V;
       T dr, direct = io.ld(dh + j);
       gru_reset_before_backward_gates(s.ract, io.ld(drh + j), io.ld(g + H + j), io.ld(h_rec + j),

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "kernels/cpu/dispatch.h"
 #include "kernels/gemm/gemm.h"
+#include "runtime/phased_loop.h"
 #include "runtime/thread_pool.h"
 
 namespace recurrent {
@@ -47,19 +49,6 @@ CacheLayout layout(const RnnConfig& c, float* base) {
 // Input time read at processing step s.
 inline int64_t time_of(const RnnConfig& c, int64_t s) { return c.go_backwards ? c.steps - 1 - s : s; }
 
-// Rows per chunk so that a step kernel's chunk holds enough work to be worth waking a
-// thread for (a few microseconds of work); smaller steps run on the calling thread.
-int64_t row_grain(const RnnConfig& c) { return std::max<int64_t>(1, 16384 / (c.gates() * c.units)); }
-
-void run_step(CellStepFn fn, const CellStep& step, int64_t batch, int64_t grain) {
-  struct Ctx { CellStepFn fn; const CellStep* step; };
-  Ctx ctx{fn, &step};
-  parallel_for(batch, grain, [](void* p, int64_t b0, int64_t b1) {
-    const Ctx& x = *static_cast<const Ctx*>(p);
-    x.fn(*x.step, b0, b1);
-  }, &ctx);
-}
-
 std::unique_ptr<float[]> uninitialized(int64_t n) { return std::unique_ptr<float[]>(new float[std::max<int64_t>(n, 1)]); }
 
 // dst rows [rows, width] (stride dst_ld) = src rows (stride src_ld), or zeros if src is null.
@@ -85,76 +74,197 @@ void add_column_sums(const float* m, int64_t rows, int64_t width, int64_t ld, fl
   }, &ctx);
 }
 
-// Recurrent dropout: dst rows = src rows * m ([B, H], rows of dst/src `ld` apart).
-void mask_rows(float* dst, const float* src, int64_t ld, const float* m, int64_t B, int64_t H) {
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t j = 0; j < H; ++j) dst[b * ld + j] = src[b * ld + j] * m[b * H + j];
-}
+// How the time loop is split between threads. Every unit of every row goes through the
+// same arithmetic in the same order under either split and any thread count (the
+// recurrent products sum each element as sgemm does, kGemmBlockK, and the cell kernels
+// work unit by unit), so the choice changes the speed, never the bits.
+//   Rows:  each thread runs its own rows of the batch through every step, with no
+//          synchronisation at all; the recurrent kernel is small (few units) and the
+//          small GEMM reads it in place, from L1.
+//   Units: the units are cut into one slice per thread, the same columns of every gate
+//          block of U; each slice's columns of U are packed once, and in every step a
+//          slice's part of the product and its cell kernel run together on one thread,
+//          the thread that owns it (runtime/phased_loop.h), so they stay in that core's
+//          cache. One barrier per step (two for GRU reset_before): the next step's
+//          product reads every unit of h.
+enum class Split { Rows, Units };
 
-// dh += dhm * m, over [B, H].
-void add_masked(float* dh, const float* dhm, const float* m, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dh[i] += dhm[i] * m[i];
-}
+// Recurrent kernels up to this many floats (H * G*H: 64 KiB; LSTM up to 64 units, GRU up
+// to 73) take the Rows split.
+constexpr int64_t kSmallRecurrentKernel = 16384;
+// A call with fewer recurrent flops than this runs on one thread: waking another costs
+// more than it saves.
+constexpr double kParallelRecurrentFlops = double(1 << 20);
 
-}  // namespace
-
-int64_t rnn_cache_size(const RnnConfig& c) {
-  const int64_t BT = c.batch * c.steps, H = c.units;
-  int64_t n = BT * c.gates() * H + BT * H;
-  if (c.cell == CellType::Lstm) n += BT * H + c.batch * H;
-  if (c.cell == CellType::Gru) n += BT * H;
-  if (c.recurrent_masked) n += BT * H;
-  return n;
-}
-
-void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwardIO<float>& io, float* cache) {
-  const CellKernels& kern = active_kernels().cells;
-  const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates(), GH = G * H;
+Split split_of(const RnnConfig& c) {
   const bool gru_before = c.cell == CellType::Gru && !c.reset_after;
-  CacheLayout saved = layout(c, cache);
+  const int64_t width = gru_before ? 2 * c.units : c.gates() * c.units;
+  return c.units * width <= kSmallRecurrentKernel ? Split::Rows : Split::Units;
+}
 
-  // Input projection of every step at once, bias included (input half for GRU reset_after).
-  auto xproj = uninitialized(B * T * GH);
-  if (w.bias) {
-    for (int64_t r = 0; r < B * T; ++r) std::memcpy(xproj.get() + r * GH, w.bias, sizeof(float) * GH);
+// Threads for the call's loop: each gets at least one row (Rows) or one panel-wide block
+// of units (Units).
+int loop_threads(const RnnConfig& c, Split split, int64_t unit_align) {
+  const double flops = 2.0 * c.batch * c.steps * c.units * c.gates() * c.units;
+  if (flops < kParallelRecurrentFlops) return 1;
+  const int64_t most = split == Split::Rows ? c.batch : std::max<int64_t>(1, c.units / unit_align);
+  return static_cast<int>(std::min<int64_t>(num_threads(), most));
+}
+
+// A share of the loop: rows [row_begin, row_end), units [unit_begin, unit_end).
+struct Block {
+  int64_t row_begin, row_end, unit_begin, unit_end;
+};
+
+// Slice `index` of `count` of the units, cut at multiples of `align` (the GEMM panel
+// width: no slice of U has a partial panel but the last), all rows.
+Block unit_slice(const RnnConfig& c, int64_t align, int index, int count) {
+  auto bound = [&](int i) { return i == count ? c.units : (c.units * i / count) / align * align; };
+  return Block{0, c.batch, bound(index), bound(index + 1)};
+}
+
+// Recurrent dropout: dst = src * m over a block of [B, H] (rows of dst/src `ld` apart).
+void mask_block(float* dst, const float* src, int64_t ld, const float* m, int64_t H, const Block& k) {
+  for (int64_t b = k.row_begin; b < k.row_end; ++b)
+    for (int64_t j = k.unit_begin; j < k.unit_end; ++j) dst[b * ld + j] = src[b * ld + j] * m[b * H + j];
+}
+
+// dh += dhm * m over a block of [B, H].
+void add_masked_block(float* dh, const float* dhm, const float* m, int64_t H, const Block& k) {
+  for (int64_t b = k.row_begin; b < k.row_end; ++b)
+    for (int64_t j = k.unit_begin; j < k.unit_end; ++j) dh[b * H + j] += dhm[b * H + j] * m[b * H + j];
+}
+
+// Asks for rows [r0, r1) of one step's slice of a [B, T, width] array (row stride ld) to be
+// brought into L2 ahead of use. With few units a row of one step is a few cache lines,
+// T * width floats away from the next row's: 64 or 128 such streams at once are more than
+// the hardware prefetchers follow, and the cell kernels of W1-sized layers spent most of
+// their time waiting for them.
+void prefetch_rows(const float* p, int64_t ld, int64_t r0, int64_t r1, int64_t width) {
+  for (int64_t b = r0; b < r1; ++b)
+    for (int64_t j = 0; j < width; j += 16) __builtin_prefetch(p + b * ld + j, 0, 2);
+}
+
+void zero_block(float* x, int64_t H, const Block& k) {
+  for (int64_t b = k.row_begin; b < k.row_end; ++b)
+    std::memset(x + b * H + k.unit_begin, 0, sizeof(float) * (k.unit_end - k.unit_begin));
+}
+
+// A recurrent matrix op(U) [depth, blocks * block_stride] as the products read it: `blocks`
+// gate blocks of block_stride (= H) columns each. Stored row-major at b (row stride ldb);
+// the transposed ones (backward) are given transposed already for the Rows split.
+struct RecurrentMatrix {
+  const float* b;
+  int64_t ldb, depth, blocks, block_stride;
+};
+
+// One share's product with a recurrent matrix: all columns of its rows (Rows, the small
+// GEMM on U in place) or its units' columns of every gate block for all rows (Units, those
+// columns packed once, when the share is made).
+class ShareProduct {
+ public:
+  // u, ldu: U itself [H, G*H]; `trans`: op(U) = U^T (whose columns are U's rows).
+  ShareProduct(const RecurrentMatrix& m, bool trans, const float* u, int64_t ldu, Split split, const Block& k)
+      : m_(m), split_(split), block_(k) {
+    if (split_ != Split::Units) return;
+    const int64_t nu = k.unit_end - k.unit_begin;
+    for (int64_t g = 0; g < m.blocks; ++g) {
+      const int64_t col = g * m.block_stride + k.unit_begin;
+      packed_.emplace_back(trans, m.depth, nu, trans ? u + col * ldu : u + col, ldu);
+    }
+    for (const PackedMatrix& p : packed_) ptrs_.push_back(&p);
+    outs_.resize(packed_.size());
   }
-  sgemm(false, false, B * T, GH, I, 1.0f, io.x, I, w.kernel, GH, w.bias ? 1.0f : 0.0f, xproj.get(), GH);
 
-  // The recurrent kernel, packed once for all steps (GRU reset_before: z,r and h parts).
-  PackedMatrix u_main(false, H, gru_before ? 2 * H : GH, w.recurrent_kernel, GH);
-  PackedMatrix u_candidate;
-  std::unique_ptr<float[]> rhn;  // [B, H] (r * h_rec) U_h, GRU reset_before
-  if (gru_before) {
-    u_candidate.pack(false, H, H, w.recurrent_kernel + 2 * H, GH);
-    rhn = uninitialized(B * H);
+  // c (row stride ldc) = (accumulate ? c : 0) + a [B, depth] (row stride lda) * op(U),
+  // over this share's rows and columns.
+  void run(const CpuKernels& kern, const float* a, int64_t lda, float* c, int64_t ldc, bool accumulate) {
+    const Block& k = block_;
+    if (split_ == Split::Rows) {
+      kern.small_gemm(k.row_end - k.row_begin, m_.blocks * m_.block_stride, m_.depth, a + k.row_begin * lda, lda, m_.b,
+                      m_.ldb, c + k.row_begin * ldc, ldc, accumulate);
+      return;
+    }
+    for (int64_t g = 0; g < m_.blocks; ++g) outs_[static_cast<size_t>(g)] = c + g * m_.block_stride + k.unit_begin;
+    sgemm_packed_serial(false, k.row_end - k.row_begin, 1.0f, a + k.row_begin * lda, lda, m_.blocks, ptrs_.data(),
+                        outs_.data(), accumulate ? 1.0f : 0.0f, ldc);
   }
-  auto hproj = uninitialized(B * GH);
 
-  const int64_t row_stride = T * H;  // between samples in the [B, T, H] arrays
-  copy_rows(saved.hprev + time_of(c, 0) * H, row_stride, io.h0, H, B, H);
-  if (c.cell == CellType::Lstm) copy_rows(saved.c0, H, io.c0, H, B, H);
+ private:
+  RecurrentMatrix m_;
+  Split split_;
+  Block block_;
+  std::vector<PackedMatrix> packed_;
+  std::vector<const PackedMatrix*> ptrs_;
+  std::vector<float*> outs_;
+};
 
-  CellStep step;
-  step.units = H;
-  step.act = c.activation;
-  step.ract = c.recurrent_activation;
-  step.peephole = w.peephole;
-  step.rbias = (c.cell == CellType::Gru && c.reset_after && w.bias) ? w.bias + GH : nullptr;
-  step.mask_stride = T;
-  step.xproj_stride = T * GH;
-  step.hproj = hproj.get();
-  step.hproj_stride = gru_before ? 2 * H : GH;
-  step.h_prev_stride = row_stride;
-  step.gates_stride = T * GH;
-  step.aux_stride = row_stride;
-  step.c_stride = row_stride;
-  step.y_stride = row_stride;
-  const int64_t grain = row_grain(c);
+// The products of one share: with the main recurrent matrix and, for GRU reset_before, the
+// candidate's block.
+struct ShareProducts {
+  Block block;
+  ShareProduct main;
+  std::unique_ptr<ShareProduct> candidate;
+};
 
-  for (int64_t s = 0; s < T; ++s) {
-    const int64_t t = time_of(c, s);
+// Runs a pass (forward or backward: pass.phases(), pass.run(phase, products)) over the
+// split: Rows, each thread its rows through every phase; Units, phase by phase over the
+// unit slices. The products are made (and packed) on the thread that will use them.
+template <class Pass>
+void run_split(const RnnConfig& c, Split split, int64_t align, const Pass& pass) {
+  const int threads = loop_threads(c, split, align);
+  if (split == Split::Rows) {
+    parallel_for_each_range(c.batch, (c.batch + threads - 1) / threads, [&](int64_t r0, int64_t r1) {
+      ShareProducts share = pass.products(Split::Rows, Block{r0, r1, 0, c.units});
+      for (int64_t p = 0; p < pass.phases(); ++p) pass.run(p, share);
+    });
+    return;
+  }
+  std::vector<std::unique_ptr<ShareProducts>> shares(static_cast<size_t>(threads));
+  parallel_phases_each(pass.phases() + 1, threads, [&](int64_t phase, int slice) {
+    std::unique_ptr<ShareProducts>& share = shares[static_cast<size_t>(slice)];
+    if (phase == 0) {
+      share.reset(new ShareProducts(pass.products(Split::Units, unit_slice(c, align, slice, threads))));
+    } else {
+      pass.run(phase - 1, *share);
+    }
+  });
+}
+
+// The forward pass's work at phase p for one share: step p / subs, part p % subs (GRU
+// reset_before: the gates, then the candidate after its product reads every unit of r*h).
+struct ForwardPass {
+  const RnnConfig& c;
+  const CpuKernels& kern;
+  const RnnWeights<float>& w;
+  const RnnForwardIO<float>& io;
+  const CacheLayout& saved;
+  const CellStep& base;
+  const float* xproj;  // [B, T, G*H]
+  float* hproj;        // [B, G*H] h_rec U (GRU reset_before: [B, 2H])
+  float* rhn;          // [B, H] (r * h_rec) U_h, GRU reset_before
+  RecurrentMatrix u_main, u_candidate;
+  Split split;
+
+  bool gru_before() const { return c.cell == CellType::Gru && !c.reset_after; }
+  int64_t subs() const { return gru_before() ? 2 : 1; }
+  int64_t phases() const { return c.steps * subs(); }
+
+  ShareProducts products(Split split, const Block& k) const {
+    const int64_t GH = c.gates() * c.units;
+    ShareProducts share{k, ShareProduct(u_main, false, w.recurrent_kernel, GH, split, k), nullptr};
+    if (gru_before()) share.candidate.reset(new ShareProduct(u_candidate, false, w.recurrent_kernel + 2 * c.units, GH, split, k));
+    return share;
+  }
+
+  void run(int64_t phase, ShareProducts& share) const {
+    const int64_t T = c.steps, H = c.units, GH = c.gates() * H, row_stride = T * H;
+    const int64_t s = phase / subs(), t = time_of(c, s);
+    const Block& k = share.block;
+    const int64_t r0 = k.row_begin, r1 = k.row_end, u0 = k.unit_begin, u1 = k.unit_end;
+    CellStep step = base;
     step.mask = io.mask ? io.mask + t : nullptr;
-    step.xproj = xproj.get() + t * GH;
+    step.xproj = xproj + t * GH;
     step.h_prev = saved.hprev + t * H;
     step.gates = saved.gates + t * GH;
     if (s + 1 < T) {
@@ -171,30 +281,202 @@ void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwar
       step.c = saved.cnew + t * H;
     }
     if (c.cell == CellType::Gru) step.aux = saved.aux + t * H;
-    if (io.recurrent_mask) {
-      mask_rows(saved.hrec + t * H, step.h_prev, row_stride, io.recurrent_mask, B, H);
-      step.h_rec = saved.hrec + t * H;
-      step.h_rec_stride = row_stride;
-    }
+    if (io.recurrent_mask) step.h_rec = saved.hrec + t * H;
 
-    sgemm_packed(false, B, 1.0f, saved.hrec + t * H, row_stride, u_main, 0.0f, hproj.get(), step.hproj_stride);
+    if (phase % subs() == 0) {
+      if (split == Split::Rows && s + 1 < T) {  // the next step's rows of the arrays this one streams through
+        const int64_t next = time_of(c, s + 1);
+        prefetch_rows(xproj + next * GH, T * GH, r0, r1, GH);
+        prefetch_rows(saved.gates + next * GH, T * GH, r0, r1, GH);
+        if (c.cell == CellType::Gru) prefetch_rows(saved.aux + next * H, row_stride, r0, r1, H);
+        if (c.cell == CellType::Lstm) prefetch_rows(saved.cnew + next * H, row_stride, r0, r1, H);
+        if (io.y) prefetch_rows(io.y + (s + 1) * H, row_stride, r0, r1, H);
+      }
+      share.main.run(kern, saved.hrec + t * H, row_stride, hproj, base.hproj_stride, false);
+      switch (c.cell) {
+        case CellType::SimpleRnn: kern.cells.rnn_forward(step, r0, r1, u0, u1); break;
+        case CellType::Lstm: kern.cells.lstm_forward(step, r0, r1, u0, u1); break;
+        case CellType::Gru:
+          if (!gru_before()) kern.cells.gru_forward(step, r0, r1, u0, u1);
+          else kern.cells.gru_reset_before_gates(step, r0, r1, u0, u1);
+          break;
+      }
+    }
+    if (gru_before() && phase % subs() == 1) {
+      share.candidate->run(kern, step.aux, row_stride, rhn, H, false);
+      step.hproj = rhn;
+      step.hproj_stride = H;
+      kern.cells.gru_reset_before_candidate(step, r0, r1, u0, u1);
+    }
+    // What the next step's product reads: its h_prev, under recurrent dropout times the mask.
+    if (phase % subs() == subs() - 1 && io.recurrent_mask && s + 1 < T) {
+      const int64_t next = time_of(c, s + 1);
+      mask_block(saved.hrec + next * H, saved.hprev + next * H, row_stride, io.recurrent_mask, H, k);
+    }
+  }
+};
+
+// The backward pass's work at phase q for one share, steps from the last down: part 0 of
+// step s first adds the recurrent gradient of step s + 1 (dh += dG(s+1) U^T, which reads
+// the gate gradients of every unit) to its dh, then runs the cell kernel of step s (GRU
+// reset_before: its candidate part; part 1 the gates, after d(r*h) = dn U_h^T). A last
+// phase adds the gradient of step 0: dh is then d h0.
+struct BackwardPass {
+  const RnnConfig& c;
+  const CpuKernels& kern;
+  const RnnWeights<float>& w;
+  const RnnForwardIO<float>& in;
+  const RnnBackwardIO<float>& g;
+  const CacheLayout& saved;
+  const CellStep& base;
+  float* dgx;  // [B, T, G*H]
+  float* dgh;  // [B, T, G*H] recurrent-side gate gradients (GRU reset_after; else dgx)
+  float* dh;   // [B, H]
+  float* dc;   // [B, H] (LSTM)
+  float* drh;  // [B, H] (GRU reset_before)
+  float* dhm;  // [B, H] dG U^T before the recurrent dropout mask
+  RecurrentMatrix ut_main, ut_candidate;
+  Split split;
+
+  bool gru_before() const { return c.cell == CellType::Gru && !c.reset_after; }
+  int64_t subs() const { return gru_before() ? 2 : 1; }
+  int64_t phases() const { return c.steps * subs() + 1; }
+
+  ShareProducts products(Split split, const Block& k) const {
+    const int64_t GH = c.gates() * c.units;
+    ShareProducts share{k, ShareProduct(ut_main, true, w.recurrent_kernel, GH, split, k), nullptr};
+    if (gru_before()) share.candidate.reset(new ShareProduct(ut_candidate, true, w.recurrent_kernel + 2 * c.units, GH, split, k));
+    return share;
+  }
+
+  // dh (+)= dG(s) U^T over the share, and the truncation of BPTT below step s.
+  void add_recurrent_gradient(int64_t s, ShareProducts& share) const {
+    const int64_t T = c.steps, H = c.units, GH = c.gates() * H;
+    const float* dg = dgh + time_of(c, s) * GH;
+    if (!in.recurrent_mask) {
+      share.main.run(kern, dg, T * GH, dh, H, true);
+    } else {
+      share.main.run(kern, dg, T * GH, dhm, H, false);
+      add_masked_block(dh, dhm, in.recurrent_mask, H, share.block);
+    }
+    if (c.truncate_steps > 0 && s > 0 && s % c.truncate_steps == 0) {
+      zero_block(dh, H, share.block);
+      if (dc) zero_block(dc, H, share.block);
+    }
+  }
+
+  void run(int64_t phase, ShareProducts& share) const {
+    const int64_t T = c.steps, H = c.units, GH = c.gates() * H, row_stride = T * H;
+    if (phase == phases() - 1) {
+      add_recurrent_gradient(0, share);
+      return;
+    }
+    const int64_t s = T - 1 - phase / subs(), t = time_of(c, s);
+    const int part = static_cast<int>(phase % subs());
+    if (part == 0 && s + 1 < T) add_recurrent_gradient(s + 1, share);
+    const Block& k = share.block;
+    const int64_t r0 = k.row_begin, r1 = k.row_end, u0 = k.unit_begin, u1 = k.unit_end;
+    if (split == Split::Rows && part == 0 && s > 0) {  // the previous step's rows (see prefetch_rows)
+      const int64_t prev = time_of(c, s - 1);
+      prefetch_rows(saved.gates + prev * GH, T * GH, r0, r1, GH);
+      prefetch_rows(saved.hprev + prev * H, row_stride, r0, r1, H);
+      prefetch_rows(dgx + prev * GH, T * GH, r0, r1, GH);
+      if (c.cell == CellType::Gru) prefetch_rows(saved.aux + prev * H, row_stride, r0, r1, H);
+      if (c.cell == CellType::Gru && c.reset_after) prefetch_rows(dgh + prev * GH, T * GH, r0, r1, GH);
+      if (c.cell == CellType::Lstm) prefetch_rows(saved.cnew + prev * H, row_stride, r0, r1, H);
+      if (g.dy) prefetch_rows(g.dy + (s - 1) * H, row_stride, r0, r1, H);
+    }
+    CellStep step = base;
+    step.mask = in.mask ? in.mask + t : nullptr;
+    step.h_prev = saved.hprev + t * H;
+    step.gates = saved.gates + t * GH;
+    step.dy = g.dy ? g.dy + s * H : nullptr;
+    step.dgx = dgx + t * GH;
+    step.dgh = c.cell == CellType::Gru && c.reset_after ? dgh + t * GH : nullptr;
+    if (c.cell == CellType::Lstm) {
+      step.c_prev = s == 0 ? saved.c0 : saved.cnew + time_of(c, s - 1) * H;
+      step.c_prev_stride = s == 0 ? H : row_stride;
+      step.c = saved.cnew + t * H;
+    }
+    if (c.cell == CellType::Gru) step.aux = saved.aux + t * H;
+    if (in.recurrent_mask) step.h_rec = saved.hrec + t * H;
     switch (c.cell) {
-      case CellType::SimpleRnn: run_step(kern.rnn_forward, step, B, grain); break;
-      case CellType::Lstm: run_step(kern.lstm_forward, step, B, grain); break;
+      case CellType::SimpleRnn: kern.cells.rnn_backward(step, r0, r1, u0, u1); break;
+      case CellType::Lstm: kern.cells.lstm_backward(step, r0, r1, u0, u1); break;
       case CellType::Gru:
-        if (!gru_before) {
-          run_step(kern.gru_forward, step, B, grain);
+        if (!gru_before()) {
+          kern.cells.gru_backward(step, r0, r1, u0, u1);
+        } else if (part == 0) {
+          kern.cells.gru_reset_before_backward_candidate(step, r0, r1, u0, u1);
         } else {
-          run_step(kern.gru_reset_before_gates, step, B, grain);
-          CellStep candidate = step;
-          sgemm_packed(false, B, 1.0f, step.aux, row_stride, u_candidate, 0.0f, rhn.get(), H);
-          candidate.hproj = rhn.get();
-          candidate.hproj_stride = H;
-          run_step(kern.gru_reset_before_candidate, candidate, B, grain);
+          share.candidate->run(kern, step.dgx + 2 * H, T * GH, drh, H, false);
+          kern.cells.gru_reset_before_backward_gates(step, r0, r1, u0, u1);
         }
         break;
     }
   }
+};
+
+}  // namespace
+
+int64_t rnn_cache_size(const RnnConfig& c) {
+  const int64_t BT = c.batch * c.steps, H = c.units;
+  int64_t n = BT * c.gates() * H + BT * H;
+  if (c.cell == CellType::Lstm) n += BT * H + c.batch * H;
+  if (c.cell == CellType::Gru) n += BT * H;
+  if (c.recurrent_masked) n += BT * H;
+  return n;
+}
+
+void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwardIO<float>& io, float* cache) {
+  const CpuKernels& kern = active_kernels();
+  const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates(), GH = G * H;
+  const bool gru_before = c.cell == CellType::Gru && !c.reset_after;
+  CacheLayout saved = layout(c, cache);
+
+  // Input projection of every step at once, bias included (input half for GRU reset_after).
+  auto xproj = uninitialized(B * T * GH);
+  if (w.bias) {
+    for (int64_t r = 0; r < B * T; ++r) std::memcpy(xproj.get() + r * GH, w.bias, sizeof(float) * GH);
+  }
+  sgemm(false, false, B * T, GH, I, 1.0f, io.x, I, w.kernel, GH, w.bias ? 1.0f : 0.0f, xproj.get(), GH);
+
+  const int64_t hproj_width = gru_before ? 2 * H : GH;
+  auto hproj = uninitialized(B * hproj_width);
+  std::unique_ptr<float[]> rhn;
+  if (gru_before) rhn = uninitialized(B * H);
+
+  const int64_t row_stride = T * H;  // between samples in the [B, T, H] arrays
+  copy_rows(saved.hprev + time_of(c, 0) * H, row_stride, io.h0, H, B, H);
+  if (c.cell == CellType::Lstm) copy_rows(saved.c0, H, io.c0, H, B, H);
+  if (io.recurrent_mask) {
+    mask_block(saved.hrec + time_of(c, 0) * H, saved.hprev + time_of(c, 0) * H, row_stride, io.recurrent_mask, H,
+               Block{0, B, 0, H});
+  }
+
+  CellStep base;
+  base.units = H;
+  base.act = c.activation;
+  base.ract = c.recurrent_activation;
+  base.peephole = w.peephole;
+  base.rbias = (c.cell == CellType::Gru && c.reset_after && w.bias) ? w.bias + GH : nullptr;
+  base.mask_stride = T;
+  base.xproj_stride = T * GH;
+  base.hproj = hproj.get();
+  base.hproj_stride = hproj_width;
+  base.h_prev_stride = row_stride;
+  base.gates_stride = T * GH;
+  base.aux_stride = row_stride;
+  base.c_stride = row_stride;
+  base.y_stride = row_stride;
+  base.h_rec_stride = row_stride;
+
+  // U's gate blocks (z and r only for GRU reset_before), and the candidate's block.
+  const RecurrentMatrix u_main{w.recurrent_kernel, GH, H, gru_before ? 2 : G, H};
+  const RecurrentMatrix u_candidate{w.recurrent_kernel + 2 * H, GH, H, 1, H};
+  const Split split = split_of(c);
+  const ForwardPass pass{c, kern, w, io, saved, base, xproj.get(), hproj.get(), rhn.get(), u_main, u_candidate, split};
+  run_split(c, split, kern.gemm.nr, pass);
   if (c.cell == CellType::Lstm && io.c_final) {
     copy_rows(io.c_final, H, saved.cnew + time_of(c, T - 1) * H, row_stride, B, H);
   }
@@ -202,7 +484,7 @@ void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwar
 
 void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwardIO<float>& in, const float* cache,
                   const RnnBackwardIO<float>& g) {
-  const CellKernels& kern = active_kernels().cells;
+  const CpuKernels& kern = active_kernels();
   const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates(), GH = G * H;
   const bool gru_after = c.cell == CellType::Gru && c.reset_after;
   const bool gru_before = c.cell == CellType::Gru && !c.reset_after;
@@ -223,85 +505,43 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
   std::unique_ptr<float[]> drh;
   if (gru_before) drh = uninitialized(B * H);
   // Under recurrent dropout, dG U^T is the gradient of h_prev * m: it reaches dh times m.
-  const float* rmask = in.recurrent_mask;
   std::unique_ptr<float[]> dhm;
-  if (rmask) dhm = uninitialized(B * H);
-  auto recurrent_grad = [&](const float* dg, int64_t ld, const PackedMatrix& ut) {
-    if (!rmask) {
-      sgemm_packed(false, B, 1.0f, dg, ld, ut, 1.0f, dh.get(), H);
-      return;
-    }
-    sgemm_packed(false, B, 1.0f, dg, ld, ut, 0.0f, dhm.get(), H);
-    add_masked(dh.get(), dhm.get(), rmask, B * H);
-  };
+  if (in.recurrent_mask) dhm = uninitialized(B * H);
 
-  // U^T packed once: d h_prev = dG U^T.
-  PackedMatrix ut_main(true, gru_before ? 2 * H : GH, H, w.recurrent_kernel, GH);
-  PackedMatrix ut_candidate;
-  if (gru_before) ut_candidate.pack(true, H, H, w.recurrent_kernel + 2 * H, GH);
-
-  CellStep step;
-  step.units = H;
-  step.act = c.activation;
-  step.ract = c.recurrent_activation;
-  step.peephole = w.peephole;
-  step.mask_stride = T;
-  step.h_prev_stride = row_stride;
-  step.gates_stride = T * GH;
-  step.aux_stride = row_stride;
-  step.c_stride = row_stride;
-  step.dy_stride = row_stride;
-  step.dgx_stride = T * GH;
-  step.dgh_stride = T * GH;
-  step.dh = dh.get();
-  step.dc = dc.get();
-  step.drh = drh.get();
-  step.rmask = rmask;
-  step.h_rec_stride = row_stride;
-  const int64_t grain = row_grain(c);
-
-  for (int64_t s = T - 1; s >= 0; --s) {
-    const int64_t t = time_of(c, s);
-    step.mask = in.mask ? in.mask + t : nullptr;
-    step.h_prev = saved.hprev + t * H;
-    step.gates = saved.gates + t * GH;
-    step.dy = g.dy ? g.dy + s * H : nullptr;
-    step.dgx = dgx.get() + t * GH;
-    step.dgh = gru_after ? dgh + t * GH : nullptr;
-    if (c.cell == CellType::Lstm) {
-      step.c_prev = s == 0 ? saved.c0 : saved.cnew + time_of(c, s - 1) * H;
-      step.c_prev_stride = s == 0 ? H : row_stride;
-      step.c = saved.cnew + t * H;
-    }
-    if (c.cell == CellType::Gru) step.aux = saved.aux + t * H;
-    if (rmask) step.h_rec = saved.hrec + t * H;
-
-    switch (c.cell) {
-      case CellType::SimpleRnn:
-        run_step(kern.rnn_backward, step, B, grain);
-        recurrent_grad(step.dgx, T * GH, ut_main);
-        break;
-      case CellType::Lstm:
-        run_step(kern.lstm_backward, step, B, grain);
-        recurrent_grad(step.dgx, T * GH, ut_main);
-        break;
-      case CellType::Gru:
-        if (gru_after) {
-          run_step(kern.gru_backward, step, B, grain);
-          recurrent_grad(step.dgh, T * GH, ut_main);
-        } else {
-          run_step(kern.gru_reset_before_backward_candidate, step, B, grain);
-          sgemm_packed(false, B, 1.0f, step.dgx + 2 * H, T * GH, ut_candidate, 0.0f, drh.get(), H);
-          run_step(kern.gru_reset_before_backward_gates, step, B, grain);
-          recurrent_grad(step.dgx, T * GH, ut_main);
-        }
-        break;
-    }
-    if (c.truncate_steps > 0 && s > 0 && s % c.truncate_steps == 0) {
-      std::memset(dh.get(), 0, sizeof(float) * B * H);
-      if (dc) std::memset(dc.get(), 0, sizeof(float) * B * H);
-    }
+  // d h_prev = dG U^T. The Rows split reads U^T [G*H, H] in place, transposed here once;
+  // the Units split packs each slice's columns of U^T (rows of U).
+  const Split split = split_of(c);
+  std::unique_ptr<float[]> ut;
+  if (split == Split::Rows) {
+    ut = uninitialized(GH * H);
+    for (int64_t j = 0; j < H; ++j)
+      for (int64_t p = 0; p < GH; ++p) ut[p * H + j] = w.recurrent_kernel[j * GH + p];
   }
+  const RecurrentMatrix ut_main{ut.get(), H, gru_before ? 2 * H : GH, 1, H};
+  const RecurrentMatrix ut_candidate{ut ? ut.get() + 2 * H * H : nullptr, H, H, 1, H};
+
+  CellStep base;
+  base.units = H;
+  base.act = c.activation;
+  base.ract = c.recurrent_activation;
+  base.peephole = w.peephole;
+  base.mask_stride = T;
+  base.h_prev_stride = row_stride;
+  base.gates_stride = T * GH;
+  base.aux_stride = row_stride;
+  base.c_stride = row_stride;
+  base.dy_stride = row_stride;
+  base.dgx_stride = T * GH;
+  base.dgh_stride = T * GH;
+  base.dh = dh.get();
+  base.dc = dc.get();
+  base.drh = drh.get();
+  base.rmask = in.recurrent_mask;
+  base.h_rec_stride = row_stride;
+
+  const BackwardPass pass{c, kern, w, in, g, saved, base, dgx.get(), dgh, dh.get(), dc.get(), drh.get(), dhm.get(),
+                          ut_main, ut_candidate, split};
+  run_split(c, split, kern.gemm.nr, pass);
   if (g.dh0) std::memcpy(g.dh0, dh.get(), sizeof(float) * B * H);
   if (g.dc0 && dc) std::memcpy(g.dc0, dc.get(), sizeof(float) * B * H);
 
