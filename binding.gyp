@@ -22,7 +22,7 @@
       'libraries': ['-lpthread'],
       'conditions': [
         ['target_arch=="x64"', {
-          'dependencies': ['recurrent_isa_avx2', 'recurrent_isa_avx512'],
+          'dependencies': ['recurrent_isa_avx2', 'recurrent_isa_avx512', 'recurrent_isa_avx512bf16', 'recurrent_isa_amx'],
           'defines': ['RECURRENT_HAVE_X86_ISAS=1']
         }]
       ]
@@ -44,6 +44,20 @@
           'sources': ['<!@(node native/sources.js avx512)'],
           'cflags_cc': ['<!@(node native/sources.js flags.avx512)'],
           'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS': ['<!@(node native/sources.js flags.avx512)'] }
+        },
+        {
+          'target_name': 'recurrent_isa_avx512bf16',
+          'type': 'static_library',
+          'sources': ['<!@(node native/sources.js avx512bf16)'],
+          'cflags_cc': ['<!@(node native/sources.js flags.avx512bf16)'],
+          'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS': ['<!@(node native/sources.js flags.avx512bf16)'] }
+        },
+        {
+          'target_name': 'recurrent_isa_amx',
+          'type': 'static_library',
+          'sources': ['<!@(node native/sources.js amx)'],
+          'cflags_cc': ['<!@(node native/sources.js flags.amx)'],
+          'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS': ['<!@(node native/sources.js flags.amx)'] }
         }
       ]
     }]

@@ -2,7 +2,9 @@
 // OpenBLAS) on the shapes an RNN layer runs, same thread count, in one run.
 //   node dist/bench/gemm_bench.js [--threads N] [--seconds S] [--rounds R] [--isa avx512|avx2|scalar]
 // Prints GFLOP/s, the ratio to numpy, and the fraction of the practical peak (numpy's best
-// on a large square GEMM).
+// on a large square GEMM); where the instruction set has bfloat16 kernels (amx,
+// avx512bf16), also the mixed-precision GEMM (bfloat16 operands, float32 sums) and its
+// speed-up over our float32 one.
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { cpu, Isa } from '../lib/native';
@@ -64,17 +66,17 @@ function medianSeconds(fn: () => void, minSeconds: number): number {
   return times[times.length >> 1];
 }
 
-function timeOurs(s: Shape, minSeconds: number): number {
+function timeOurs(s: Shape, minSeconds: number, mixedPrecision?: 'bfloat16'): number {
   const binding = cpu().binding;
   const a = fill(s.m * s.k, 1);
   const b = fill(s.k * s.n, 2);
   const c = new Float32Array(s.m * s.n);
   if (s.packed) {
-    const packed = binding.packGemm({ k: s.k, n: s.n, b, transB: s.transB });
+    const packed = binding.packGemm({ k: s.k, n: s.n, b, transB: s.transB, mixedPrecision });
     return medianSeconds(() => binding.sgemmPacked({ m: s.m, a, packed, c, transA: s.transA }), minSeconds);
   }
   return medianSeconds(
-    () => binding.sgemm({ m: s.m, n: s.n, k: s.k, a, b, c, transA: s.transA, transB: s.transB }),
+    () => binding.sgemm({ m: s.m, n: s.n, k: s.k, a, b, c, transA: s.transA, transB: s.transB, mixedPrecision }),
     minSeconds,
   );
 }
@@ -161,30 +163,35 @@ async function main(): Promise<void> {
   // Per shape: `rounds` alternations of numpy then ours, each the median of its calls;
   // the figure kept for each side is its best round (the one the machine disturbed least).
   const gflops = (s: Shape, sec: number) => (2 * s.m * s.n * s.k) / sec / 1e9;
-  const results: { shape: Shape; ours: number; theirs?: number }[] = [];
+  const bf16 = info.isa === 'amx' || info.isa === 'avx512bf16';
+  const results: { shape: Shape; ours: number; theirs?: number; bf16?: number }[] = [];
   for (const s of shapes) {
     let ours = 0;
     let theirs: number | undefined;
+    let half: number | undefined;
     for (let r = 0; r < rounds; r++) {
       if (typeof header !== 'string') {
         const sec = await numpy.time(s, minSeconds);
         if (sec !== undefined) theirs = Math.max(theirs ?? 0, gflops(s, sec));
       }
       ours = Math.max(ours, gflops(s, timeOurs(s, minSeconds)));
+      if (bf16) half = Math.max(half ?? 0, gflops(s, timeOurs(s, minSeconds, 'bfloat16')));
     }
-    results.push({ shape: s, ours, theirs });
+    results.push({ shape: s, ours, theirs, bf16: half });
   }
   numpy.close();
 
   const peak = results.find((r) => r.shape.name === peakShape)?.theirs;
-  const rows = results.map(({ shape, ours, theirs }) => [
+  const rows = results.map(({ shape, ours, theirs, bf16: half }) => [
     shape.name,
     ours.toFixed(1),
     theirs !== undefined ? theirs.toFixed(1) : '-',
     ratiosValid && theirs !== undefined ? (ours / theirs).toFixed(2) : '-',
     ratiosValid && peak !== undefined ? `${((100 * ours) / peak).toFixed(0)}%` : '-',
+    half !== undefined ? half.toFixed(1) : '-',
+    half !== undefined ? `${(half / ours).toFixed(2)}x` : '-',
   ]);
-  const head = ['shape (M x K * K x N)', 'ours GFLOP/s', 'numpy GFLOP/s', 'ours/numpy', 'of peak'];
+  const head = ['shape (M x K * K x N)', 'ours GFLOP/s', 'numpy GFLOP/s', 'ours/numpy', 'of peak', 'bf16 GFLOP/s', 'bf16/ours'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   console.log(line(head));

@@ -10,7 +10,11 @@ import * as path from 'node:path';
 
 import type { GraphSpec, NativeModel } from './graph_spec';
 
-export type Isa = 'scalar' | 'avx2' | 'avx512';
+/**
+ * Instruction-set levels of the CPU kernels, each including the ones before it. avx512bf16
+ * and amx run the avx512 float32 kernels and add the bfloat16 GEMMs of mixedPrecision.
+ */
+export type Isa = 'scalar' | 'avx2' | 'avx512' | 'avx512bf16' | 'amx';
 
 export interface RuntimeInfo {
   isa: Isa;
@@ -40,6 +44,8 @@ export interface SgemmArgs {
   beta?: number;
   /** Use the plain triple-loop reference instead of the packed kernels. */
   reference?: boolean;
+  /** 'bfloat16': operands rounded to bfloat16, float32 sums (alpha must be 1); see RnnLayerArgs. */
+  mixedPrecision?: 'bfloat16';
 }
 
 /** op(B) packed once by packGemm for many sgemmPacked calls (an opaque native handle). */
@@ -53,6 +59,8 @@ export interface PackGemmArgs {
   b: Float32Array;
   transB?: boolean;
   ldb?: number;
+  /** 'bfloat16': packed as bfloat16 panels for the mixed-precision GEMM. */
+  mixedPrecision?: 'bfloat16';
 }
 
 export interface SgemmPackedArgs {
@@ -95,6 +103,13 @@ export interface RnnLayerArgs<T extends Float32Array | Float64Array = Float32Arr
   goBackwards?: boolean;
   /** Truncated BPTT chunk length in steps; 0 (default): full BPTT. */
   truncateSteps?: number;
+  /**
+   * 'bfloat16': every matrix product takes bfloat16-rounded operands with float32 sums
+   * (Keras's mixed_bfloat16); weights, states, gates and outputs stay float32. Needs AMX
+   * or AVX512-BF16 (info().isaAvailable includes 'amx' or 'avx512bf16'); elsewhere the op
+   * rejects with an error that says so. Omitted: float32 throughout.
+   */
+  mixedPrecision?: 'bfloat16';
   /** Default true: y is [B, T, H]; false: y is the final h [B, H] and dy is [B, H]. */
   returnSequences?: boolean;
   /** Default true; false skips dx (a first layer's input needs no gradient). */

@@ -6,7 +6,9 @@ import { cpu, RnnLayerArgs, RnnLayerResult, SgemmArgs } from './native';
  * Runs SimpleRNN, LSTM or GRU over a whole sequence in native code on a worker thread,
  * and, when `dy`, `dhFinal` or `dcFinal` is given, backpropagates through time. Shapes
  * and gate order follow Keras (see the README). Bad shapes reject with a TypeError or
- * RangeError naming the argument before any kernel runs.
+ * RangeError naming the argument before any kernel runs. `mixedPrecision: 'bfloat16'`
+ * runs every matrix product on bfloat16 operands with float32 sums (AMX or AVX512-BF16
+ * only; elsewhere the promise rejects saying so).
  */
 export function rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>> {
   try {

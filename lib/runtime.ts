@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { cpu, cuda, CudaDeviceInfo, Isa, packageRoot } from './native';
 
-/** Instruction set of the CPU kernels in use ('avx512', 'avx2' or 'scalar'). */
+/** Instruction set of the CPU kernels in use ('amx', 'avx512bf16', 'avx512', 'avx2' or 'scalar'). */
 export function getIsa(): Isa {
   return cpu().binding.runtimeInfo().isa;
 }

@@ -17,10 +17,10 @@ function walk(dir: string): string[] {
 
 test('binding.gyp takes every CPU source group from native/sources.json', (t) => {
   const gyp = read('binding.gyp');
-  for (const group of ['core', 'avx2', 'avx512']) {
+  for (const group of ['core', 'avx2', 'avx512', 'avx512bf16', 'amx']) {
     t.true(gyp.includes(`node native/sources.js ${group})`), `binding.gyp lists the '${group}' group`);
   }
-  for (const flags of ['flags.avx2', 'flags.avx512']) {
+  for (const flags of ['flags.avx2', 'flags.avx512', 'flags.avx512bf16', 'flags.amx']) {
     t.true(gyp.includes(`node native/sources.js ${flags})`), `binding.gyp uses ${flags}`);
   }
   t.false(/\.(cc|cpp|cu)['"]/.test(gyp), 'binding.gyp names no source file of its own');
@@ -29,13 +29,13 @@ test('binding.gyp takes every CPU source group from native/sources.json', (t) =>
 test('CMakeLists.txt reads the same groups from native/sources.json', (t) => {
   const cmake = read('CMakeLists.txt');
   t.true(cmake.includes('native/sources.json'));
-  for (const group of ['core', 'avx2', 'avx512', 'cuda']) t.true(cmake.includes(`read_list(${group} `), group);
-  for (const flags of ['avx2', 'avx512']) t.true(cmake.includes(`read_flags(${flags} `), flags);
+  for (const group of ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda']) t.true(cmake.includes(`read_list(${group} `), group);
+  for (const flags of ['avx2', 'avx512', 'avx512bf16', 'amx']) t.true(cmake.includes(`read_flags(${flags} `), flags);
   t.false(/native\/[^\s)"]+\.(cc|cpp|cu)\b/.test(cmake), 'CMakeLists.txt names no source file of its own');
 });
 
 test('every native source file is listed exactly once, and every listed file exists', (t) => {
-  const listed = ['core', 'avx2', 'avx512', 'cuda'].flatMap((g) => sources[g] as string[]);
+  const listed = ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda'].flatMap((g) => sources[g] as string[]);
   t.is(new Set(listed).size, listed.length, 'no duplicates');
   for (const file of listed) t.true(fs.existsSync(path.join(packageRoot, file)), `${file} exists`);
   const onDisk = walk('native').filter((f) => /\.(cc|cpp|cu)$/.test(f));
@@ -46,5 +46,7 @@ test('ISA flags stay in their own groups', (t) => {
   const flags = sources.flags as Record<string, string[]>;
   t.true(flags.avx2.includes('-mavx2') && flags.avx2.includes('-mfma'));
   t.true(flags.avx512.includes('-mavx512f'));
-  for (const file of sources.core as string[]) t.false(/isa_(avx2|avx512)/.test(file), `${file} is baseline code`);
+  t.true(flags.avx512bf16.includes('-mavx512bf16'));
+  t.true(flags.amx.includes('-mamx-tile') && flags.amx.includes('-mamx-bf16'));
+  for (const file of sources.core as string[]) t.false(/isa_(avx2|avx512|amx)/.test(file), `${file} is baseline code`);
 });

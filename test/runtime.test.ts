@@ -41,9 +41,9 @@ test('RECURRENT_ISA forces each available lower level', (t) => {
 test('RECURRENT_ISA naming an unknown or unsupported level is a clear error', (t) => {
   const bad = runInfo({ RECURRENT_ISA: 'avx1024' });
   t.not(bad.status, 0);
-  t.regex(bad.stderr, /RECURRENT_ISA='avx1024' is not an instruction set: use scalar, avx2 or avx512/);
+  t.regex(bad.stderr, /RECURRENT_ISA='avx1024' is not an instruction set: use scalar, avx2, avx512, avx512bf16 or amx/);
   const available = recurrent.info().isaAvailable;
-  const missing = (['avx2', 'avx512'] as const).find((i) => !available.includes(i));
+  const missing = (['avx2', 'avx512', 'avx512bf16', 'amx'] as const).find((i) => !available.includes(i));
   if (missing) {
     const r = runInfo({ RECURRENT_ISA: missing });
     t.not(r.status, 0);
@@ -80,7 +80,7 @@ test('the CLI prints a readable summary and rejects unknown commands', (t) => {
   const ok = childProcess.spawnSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
   t.is(ok.status, 0);
   t.regex(ok.stdout, /^recurrent \d+\.\d+\.\d+/);
-  t.regex(ok.stdout, /isa: +(avx512|avx2|scalar)/);
+  t.regex(ok.stdout, /isa: +(amx|avx512bf16|avx512|avx2|scalar)/);
   t.regex(ok.stdout, /cuda: /);
   const bad = childProcess.spawnSync(process.execPath, [cli, 'frobnicate'], { encoding: 'utf8' });
   t.is(bad.status, 2);

@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/dispatch.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_bf16.h"
 #include "napi/arguments.h"
 #include "napi/bindings.h"
 
@@ -41,6 +42,12 @@ Napi::Value sgemm(const Napi::CallbackInfo& info) {
     const float alpha = static_cast<float>(has(o, "alpha") ? get_number(o, "alpha", op) : 1.0);
     const float beta = static_cast<float>(has(o, "beta") ? get_number(o, "beta", op) : 0.0);
     const bool reference = get_bool_or(o, "reference", op, false);
+    bool bf16 = false;
+    if (has(o, "mixedPrecision")) {
+      if (get_string(o, "mixedPrecision", op) != "bfloat16") throw ArgumentError{"sgemm: mixedPrecision must be 'bfloat16'", true};
+      if (reference || alpha != 1.0f) throw ArgumentError{"sgemm: mixedPrecision takes neither 'reference' nor an alpha other than 1", true};
+      bf16 = true;
+    }
     Napi::Float32Array a = get_f32(o, "a", op, ta ? span(k, m, lda, op, "a") : span(m, k, lda, op, "a"));
     Napi::Float32Array b = get_f32(o, "b", op, tb ? span(n, k, ldb, op, "b") : span(k, n, ldb, op, "b"));
     Napi::Float32Array c = get_f32(o, "c", op, span(m, n, ldc, op, "c"));
@@ -49,17 +56,32 @@ Napi::Value sgemm(const Napi::CallbackInfo& info) {
       return c;
     }
     ScopedFlushDenormals flush;
+    if (bf16) {
+      cpu::gemm_bf16(ta, tb, m, n, k, a.Data(), lda, b.Data(), ldb, beta, c.Data(), ldc);
+      return c;
+    }
     cpu::sgemm(ta, tb, m, n, k, alpha, a.Data(), lda, b.Data(), ldb, beta,
                                                     c.Data(), ldc);
     return c;
   });
 }
 
-// Tags the externals packGemm returns, so that sgemmPacked accepts no other external.
+// Tag the externals packGemm returns (float32 or bfloat16 panels), so that sgemmPacked
+// accepts no other external.
 constexpr napi_type_tag kPackedMatrixTag = {0x6d1c0a4f2be84f3eULL, 0x9a37c1d25e0b7a61ULL};
+constexpr napi_type_tag kPackedBf16MatrixTag = {0x2f9e61c04d7a3b85ULL, 0xc45a0e9b17d2f630ULL};
 
-// packGemm({ k, n, b, transB?, ldb? }): op(B) [k,n] packed once for sgemmPacked, as the
-// cell engine packs a recurrent kernel once per call of a layer.
+bool mixed_precision_option(const Napi::Object& o, const char* op) {
+  if (!has(o, "mixedPrecision")) return false;
+  if (get_string(o, "mixedPrecision", op) != "bfloat16") {
+    throw ArgumentError{std::string(op) + ": mixedPrecision must be 'bfloat16'", true};
+  }
+  return true;
+}
+
+// packGemm({ k, n, b, transB?, ldb?, mixedPrecision? }): op(B) [k,n] packed once for
+// sgemmPacked, as the cell engine packs a recurrent kernel once per call of a layer
+// (mixedPrecision 'bfloat16': converted to bfloat16 panels).
 Napi::Value pack_gemm(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const char* op = "packGemm";
@@ -68,6 +90,13 @@ Napi::Value pack_gemm(const Napi::CallbackInfo& info) {
     const int64_t k = get_int(o, "k", op, 0), n = get_int(o, "n", op, 0);
     const int64_t ldb = get_int_or(o, "ldb", op, 1, std::max<int64_t>(1, tb ? k : n));
     Napi::Float32Array b = get_f32(o, "b", op, tb ? span(n, k, ldb, op, "b") : span(k, n, ldb, op, "b"));
+    if (mixed_precision_option(o, op)) {
+      auto* packed = new cpu::PackedMatrixBf16(tb, k, n, b.Data(), ldb);
+      Napi::External<cpu::PackedMatrixBf16> handle = Napi::External<cpu::PackedMatrixBf16>::New(
+          info.Env(), packed, [](Napi::Env, cpu::PackedMatrixBf16* p) { delete p; });
+      handle.TypeTag(&kPackedBf16MatrixTag);
+      return handle;
+    }
     auto* packed = new cpu::PackedMatrix(tb, k, n, b.Data(), ldb);
     Napi::External<cpu::PackedMatrix> handle = Napi::External<cpu::PackedMatrix>::New(
         info.Env(), packed, [](Napi::Env, cpu::PackedMatrix* p) { delete p; });
@@ -83,11 +112,13 @@ Napi::Value sgemm_packed(const Napi::CallbackInfo& info) {
     const char* op = "sgemmPacked";
     Napi::Object o = require_object(info, 0, op);
     Napi::Value handle = o.Get("packed");
-    if (!handle.IsExternal() || !handle.As<Napi::External<cpu::PackedMatrix>>().CheckTypeTag(&kPackedMatrixTag)) {
+    const bool bf16 = handle.IsExternal() && handle.As<Napi::External<cpu::PackedMatrixBf16>>().CheckTypeTag(&kPackedBf16MatrixTag);
+    if (!bf16 && (!handle.IsExternal() || !handle.As<Napi::External<cpu::PackedMatrix>>().CheckTypeTag(&kPackedMatrixTag))) {
       throw ArgumentError{std::string(op) + ": 'packed' must be a matrix returned by packGemm"};
     }
-    const cpu::PackedMatrix& b = *handle.As<Napi::External<cpu::PackedMatrix>>().Data();
-    const int64_t k = b.rows(), n = b.cols();
+    const cpu::PackedMatrix* b = bf16 ? nullptr : handle.As<Napi::External<cpu::PackedMatrix>>().Data();
+    const cpu::PackedMatrixBf16* b16 = bf16 ? handle.As<Napi::External<cpu::PackedMatrixBf16>>().Data() : nullptr;
+    const int64_t k = bf16 ? b16->rows() : b->rows(), n = bf16 ? b16->cols() : b->cols();
     const bool ta = get_bool_or(o, "transA", op, false);
     const int64_t m = get_int(o, "m", op, 0);
     const int64_t lda = get_int_or(o, "lda", op, 1, std::max<int64_t>(1, ta ? m : k));
@@ -97,7 +128,12 @@ Napi::Value sgemm_packed(const Napi::CallbackInfo& info) {
     Napi::Float32Array a = get_f32(o, "a", op, ta ? span(k, m, lda, op, "a") : span(m, k, lda, op, "a"));
     Napi::Float32Array c = get_f32(o, "c", op, span(m, n, ldc, op, "c"));
     ScopedFlushDenormals flush;
-    cpu::sgemm_packed(ta, m, alpha, a.Data(), lda, b, beta, c.Data(), ldc);
+    if (bf16) {
+      if (alpha != 1.0f) throw ArgumentError{std::string(op) + ": a bfloat16 packed matrix takes no alpha other than 1", true};
+      cpu::gemm_bf16_packed(ta, m, a.Data(), lda, *b16, beta, c.Data(), ldc);
+      return c;
+    }
+    cpu::sgemm_packed(ta, m, alpha, a.Data(), lda, *b, beta, c.Data(), ldc);
     return c;
   });
 }

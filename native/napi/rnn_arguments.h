@@ -3,6 +3,7 @@
 //
 //   { cell: 'simpleRnn' | 'lstm' | 'gru', batch, steps, input, units,
 //     activation?, recurrentActivation?, resetAfter?, peephole?, goBackwards?, truncateSteps?,
+//     mixedPrecision?: 'bfloat16',
 //     x, h0?, c0?, mask?: Uint8Array [B, T], recurrentMask? [B, H] (recurrent dropout), kernel, recurrentKernel, bias?, peepholeWeights?,
 //     returnSequences? (default true), inputGradient? (default true: return dx),
 //     dy?, dhFinal?, dcFinal? }
@@ -115,6 +116,13 @@ void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) 
   if (c.peephole && c.cell != CellType::Lstm) throw ArgumentError{std::string(op) + ": peephole applies to LSTM only", true};
   c.go_backwards = get_bool_or(o, "goBackwards", op, false);
   c.truncate_steps = get_int_or(o, "truncateSteps", op, 0, 0, kMaxDim);
+  if (has(o, "mixedPrecision")) {
+    const std::string precision = get_string(o, "mixedPrecision", op);
+    if (precision != "bfloat16") {
+      throw ArgumentError{std::string(op) + ": mixedPrecision '" + precision + "' is not 'bfloat16' (omit it for float32)", true};
+    }
+    c.mixed_precision = MixedPrecision::Bfloat16;
+  }
   call->return_sequences = get_bool_or(o, "returnSequences", op, true);
   call->input_gradient = get_bool_or(o, "inputGradient", op, true);
   const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates();

@@ -10,6 +10,7 @@
 #include "kernels/rnn/rnn_cpu.h"
 #include "napi/bindings.h"
 #include "napi/rnn_arguments.h"
+#include "runtime/thread_scratch.h"
 
 namespace recurrent {
 namespace napi {
@@ -50,8 +51,9 @@ class RnnLayerWorker : public Napi::AsyncWorker {
     try {
       const RnnConfig& c = call_->config;
       const int64_t B = c.batch, H = c.units;
-      // Forward writes every cache element it later reads: no need to zero it.
-      std::unique_ptr<float[]> cache(new float[static_cast<size_t>(cpu::rnn_cache_size(c))]);
+      // Forward writes every cache element it later reads: no need to zero it. Kept on
+      // this thread for the next call (slot 7: the op's own scratch uses 0-6).
+      ThreadScratch cache(7, cpu::rnn_cache_size(c));
       RnnForwardIO<float> io = call_->forward;
       io.y = call_->return_sequences ? y_ : nullptr;
       io.h_final = h_final_;

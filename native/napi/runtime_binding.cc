@@ -17,7 +17,7 @@ Napi::Value runtime_info(const Napi::CallbackInfo& info) {
     out.Set("isa", cpu::active_isa() == Isa::Scalar ? "scalar" : isa_name(cpu::active_isa()));
     Napi::Array available = Napi::Array::New(env);
     uint32_t n = 0;
-    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+    for (Isa isa : kAllIsas) {
       if (isa_supported(isa)) available.Set(n++, isa_name(isa));
     }
     out.Set("isaAvailable", available);
@@ -26,6 +26,8 @@ Napi::Value runtime_info(const Napi::CallbackInfo& info) {
 #if defined(RECURRENT_HAVE_X86_ISAS)
     built.Set(1u, "avx2");
     built.Set(2u, "avx512");
+    built.Set(3u, "avx512bf16");
+    built.Set(4u, "amx");
 #endif
     out.Set("isaBuilt", built);
     out.Set("threads", num_threads());
@@ -39,10 +41,10 @@ Napi::Value runtime_info(const Napi::CallbackInfo& info) {
 
 Napi::Value set_isa(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    if (info.Length() < 1 || !info[0].IsString()) throw ArgumentError{"setIsa: expected 'scalar', 'avx2' or 'avx512'"};
+    if (info.Length() < 1 || !info[0].IsString()) throw ArgumentError{"setIsa: expected 'scalar', 'avx2', 'avx512', 'avx512bf16' or 'amx'"};
     std::string name = info[0].As<Napi::String>().Utf8Value();
     Isa isa;
-    if (!parse_isa(name, &isa)) throw ArgumentError{"setIsa: '" + name + "' is not one of 'scalar', 'avx2', 'avx512'", true};
+    if (!parse_isa(name, &isa)) throw ArgumentError{"setIsa: '" + name + "' is not one of 'scalar', 'avx2', 'avx512', 'avx512bf16', 'amx'", true};
     std::string problem = cpu::set_active_isa(isa);
     if (!problem.empty()) throw ArgumentError{"setIsa: " + problem, true};
     return info.Env().Undefined();

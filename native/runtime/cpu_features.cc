@@ -6,6 +6,10 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <cpuid.h>
 #define RECURRENT_X86 1
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #endif
 
 namespace recurrent {
@@ -17,6 +21,18 @@ uint64_t read_xcr0() {
   uint32_t eax, edx;
   __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
   return (static_cast<uint64_t>(edx) << 32) | eax;
+}
+
+// Linux hands out the AMX tile state only to processes that ask for it (5.16 and later):
+// without permission the first tile instruction faults.
+bool amx_permitted() {
+#if defined(__linux__) && defined(SYS_arch_prctl)
+  constexpr long kRequestPermission = 0x1023;  // ARCH_REQ_XCOMP_PERM
+  constexpr long kTileData = 18;               // XFEATURE_XTILEDATA
+  return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+#else
+  return false;
+#endif
 }
 
 CpuFeatures detect() {
@@ -38,6 +54,13 @@ CpuFeatures detect() {
     const bool avx512vl = b & (1u << 31);
     f.avx2_fma = avx && avx2 && fma && f16c && ymm_state;
     f.avx512 = f.avx2_fma && avx512f && avx512dq && avx512bw && avx512vl && zmm_state;
+    const bool amx_bf16 = d & (1u << 22);
+    const bool amx_tile = d & (1u << 24);
+    const bool tile_state = (xcr0 & 0x60000) == 0x60000;  // XTILECFG and XTILEDATA
+    unsigned a1, b1, c1, d1;
+    const bool avx512_bf16 = __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && (a1 & (1u << 5));
+    f.avx512_bf16 = f.avx512 && avx512_bf16;
+    f.amx_bf16 = f.avx512_bf16 && amx_bf16 && amx_tile && tile_state && amx_permitted();
   }
   unsigned max_ext = __get_cpuid_max(0x80000000u, nullptr);
   if (max_ext >= 0x80000004u) {
@@ -73,12 +96,16 @@ bool isa_supported(Isa isa) {
 #if defined(RECURRENT_HAVE_X86_ISAS)
     case Isa::Avx2: return cpu_features().avx2_fma;
     case Isa::Avx512: return cpu_features().avx512;
+    case Isa::Avx512Bf16: return cpu_features().avx512_bf16;
+    case Isa::Amx: return cpu_features().amx_bf16;
 #endif
     default: return false;
   }
 }
 
 Isa best_supported_isa() {
+  if (isa_supported(Isa::Amx)) return Isa::Amx;
+  if (isa_supported(Isa::Avx512Bf16)) return Isa::Avx512Bf16;
   if (isa_supported(Isa::Avx512)) return Isa::Avx512;
   if (isa_supported(Isa::Avx2)) return Isa::Avx2;
   return Isa::Scalar;
@@ -89,12 +116,14 @@ const char* isa_name(Isa isa) {
     case Isa::Scalar: return "scalar";
     case Isa::Avx2: return "avx2";
     case Isa::Avx512: return "avx512";
+    case Isa::Avx512Bf16: return "avx512bf16";
+    case Isa::Amx: return "amx";
   }
   return "unknown";
 }
 
 bool parse_isa(const std::string& text, Isa* out) {
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+  for (Isa isa : kAllIsas) {
     if (text == isa_name(isa)) {
       *out = isa;
       return true;

@@ -7,6 +7,7 @@
 
 #include "common/activation.h"
 #include "kernels/rnn/cell_kernels.h"
+#include "kernels/gemm/gemm_bf16_kernels.h"
 #include "kernels/gemm/gemm_microkernel.h"
 #include "kernels/gemm/small_gemm.h"
 #include "runtime/cpu_features.h"
@@ -27,6 +28,8 @@ struct CpuKernels {
   // Row-wise softmax of x [rows, cols] into y; x and y may alias.
   void (*softmax_rows)(const float* x, float* y, int64_t rows, int64_t cols);
   CellKernels cells;
+  // The bfloat16 GEMM's kernels at the avx512bf16 and amx levels; null below them.
+  const Bf16Kernels* bf16;
 };
 
 const CpuKernels& kernels_scalar();

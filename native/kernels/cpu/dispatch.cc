@@ -7,9 +7,27 @@ namespace recurrent {
 namespace cpu {
 namespace {
 
+#if defined(RECURRENT_HAVE_X86_ISAS)
+// The bfloat16 levels: the AVX-512 float32 kernels plus a bfloat16 GEMM.
+CpuKernels with_bf16(Isa isa, const Bf16Kernels& bf16) {
+  CpuKernels k = kernels_avx512();
+  k.isa = isa;
+  k.bf16 = &bf16;
+  return k;
+}
+#endif
+
 const CpuKernels& table_for(Isa isa) {
   switch (isa) {
 #if defined(RECURRENT_HAVE_X86_ISAS)
+    case Isa::Amx: {
+      static const CpuKernels table = with_bf16(Isa::Amx, bf16_kernels_amx());
+      return table;
+    }
+    case Isa::Avx512Bf16: {
+      static const CpuKernels table = with_bf16(Isa::Avx512Bf16, bf16_kernels_avx512());
+      return table;
+    }
     case Isa::Avx512: return kernels_avx512();
     case Isa::Avx2: return kernels_avx2();
 #endif
@@ -34,7 +52,7 @@ std::string isa_from_environment(Isa* out) {
   if (env == nullptr || *env == '\0') return "";
   Isa wanted;
   if (!parse_isa(env, &wanted)) {
-    return std::string("RECURRENT_ISA='") + env + "' is not an instruction set: use scalar, avx2 or avx512";
+    return std::string("RECURRENT_ISA='") + env + "' is not an instruction set: use scalar, avx2, avx512, avx512bf16 or amx";
   }
   if (!isa_supported(wanted)) {
     return std::string("RECURRENT_ISA=") + env + " but this CPU (or this build) supports at most " +

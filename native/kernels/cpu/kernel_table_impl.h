@@ -12,5 +12,6 @@ static CpuKernels make_kernel_table(Isa isa) {
   k.log = &log_array;
   k.softmax_rows = &softmax_rows_array;
   k.cells = make_cell_kernels();
+  k.bf16 = nullptr;
   return k;
 }

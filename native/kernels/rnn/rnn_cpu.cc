@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "kernels/cpu/dispatch.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_bf16.h"
 #include "runtime/phased_loop.h"
 #include "runtime/thread_pool.h"
+#include "runtime/thread_scratch.h"
 
 namespace recurrent {
 namespace cpu {
@@ -49,7 +52,6 @@ CacheLayout layout(const RnnConfig& c, float* base) {
 // Input time read at processing step s.
 inline int64_t time_of(const RnnConfig& c, int64_t s) { return c.go_backwards ? c.steps - 1 - s : s; }
 
-std::unique_ptr<float[]> uninitialized(int64_t n) { return std::unique_ptr<float[]>(new float[std::max<int64_t>(n, 1)]); }
 
 // dst rows [rows, width] (stride dst_ld) = src rows (stride src_ld), or zeros if src is null.
 void copy_rows(float* dst, int64_t dst_ld, const float* src, int64_t src_ld, int64_t rows, int64_t width) {
@@ -135,6 +137,13 @@ void add_masked_block(float* dh, const float* dhm, const float* m, int64_t H, co
     for (int64_t j = k.unit_begin; j < k.unit_end; ++j) dh[b * H + j] += dhm[b * H + j] * m[b * H + j];
 }
 
+// C = op(A) op(B) + beta C in float32 (sgemm) or mixed precision (gemm_bf16).
+void product(bool bf16, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+             const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (bf16) gemm_bf16(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+  else sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
 // Asks for rows [r0, r1) of one step's slice of a [B, T, width] array (row stride ld) to be
 // brought into L2 ahead of use. With few units a row of one step is a few cache lines,
 // T * width floats away from the next row's: 64 or 128 such streams at once are more than
@@ -158,44 +167,54 @@ struct RecurrentMatrix {
   int64_t ldb, depth, blocks, block_stride;
 };
 
-// One share's product with a recurrent matrix: all columns of its rows (Rows, the small
-// GEMM on U in place) or its units' columns of every gate block for all rows (Units, those
-// columns packed once, when the share is made).
+// One share's product with a recurrent matrix: all columns of its rows (Rows) or its
+// units' columns of every gate block for all rows (Units). In float32 the Rows split reads U
+// in place with the small GEMM, the Units split packs its columns once when the share is
+// made; under mixed precision both pack theirs as bfloat16.
 class ShareProduct {
  public:
   // u, ldu: U itself [H, G*H]; `trans`: op(U) = U^T (whose columns are U's rows).
-  ShareProduct(const RecurrentMatrix& m, bool trans, const float* u, int64_t ldu, Split split, const Block& k)
-      : m_(m), split_(split), block_(k) {
-    if (split_ != Split::Units) return;
+  ShareProduct(const RecurrentMatrix& m, bool trans, const float* u, int64_t ldu, Split split, bool bf16,
+               const Block& k)
+      : m_(m), in_place_(split == Split::Rows && !bf16), bf16_(bf16), block_(k) {
+    if (in_place_) return;
     const int64_t nu = k.unit_end - k.unit_begin;
     for (int64_t g = 0; g < m.blocks; ++g) {
       const int64_t col = g * m.block_stride + k.unit_begin;
-      packed_.emplace_back(trans, m.depth, nu, trans ? u + col * ldu : u + col, ldu);
+      const float* b = trans ? u + col * ldu : u + col;
+      if (bf16) packed_bf16_.emplace_back(trans, m.depth, nu, b, ldu);
+      else packed_.emplace_back(trans, m.depth, nu, b, ldu);
     }
     for (const PackedMatrix& p : packed_) ptrs_.push_back(&p);
-    outs_.resize(packed_.size());
+    for (const PackedMatrixBf16& p : packed_bf16_) ptrs_bf16_.push_back(&p);
+    outs_.resize(static_cast<size_t>(m.blocks));
   }
 
   // c (row stride ldc) = (accumulate ? c : 0) + a [B, depth] (row stride lda) * op(U),
   // over this share's rows and columns.
   void run(const CpuKernels& kern, const float* a, int64_t lda, float* c, int64_t ldc, bool accumulate) {
     const Block& k = block_;
-    if (split_ == Split::Rows) {
-      kern.small_gemm(k.row_end - k.row_begin, m_.blocks * m_.block_stride, m_.depth, a + k.row_begin * lda, lda, m_.b,
-                      m_.ldb, c + k.row_begin * ldc, ldc, accumulate);
+    const int64_t rows = k.row_end - k.row_begin;
+    a += k.row_begin * lda;
+    c += k.row_begin * ldc;
+    if (in_place_) {
+      kern.small_gemm(rows, m_.blocks * m_.block_stride, m_.depth, a, lda, m_.b, m_.ldb, c, ldc, accumulate);
       return;
     }
     for (int64_t g = 0; g < m_.blocks; ++g) outs_[static_cast<size_t>(g)] = c + g * m_.block_stride + k.unit_begin;
-    sgemm_packed_serial(false, k.row_end - k.row_begin, 1.0f, a + k.row_begin * lda, lda, m_.blocks, ptrs_.data(),
-                        outs_.data(), accumulate ? 1.0f : 0.0f, ldc);
+    const float beta = accumulate ? 1.0f : 0.0f;
+    if (bf16_) gemm_bf16_packed_serial(false, rows, a, lda, m_.blocks, ptrs_bf16_.data(), outs_.data(), beta, ldc);
+    else sgemm_packed_serial(false, rows, 1.0f, a, lda, m_.blocks, ptrs_.data(), outs_.data(), beta, ldc);
   }
 
  private:
   RecurrentMatrix m_;
-  Split split_;
+  bool in_place_, bf16_;
   Block block_;
   std::vector<PackedMatrix> packed_;
+  std::vector<PackedMatrixBf16> packed_bf16_;
   std::vector<const PackedMatrix*> ptrs_;
+  std::vector<const PackedMatrixBf16*> ptrs_bf16_;
   std::vector<float*> outs_;
 };
 
@@ -252,8 +271,11 @@ struct ForwardPass {
 
   ShareProducts products(Split split, const Block& k) const {
     const int64_t GH = c.gates() * c.units;
-    ShareProducts share{k, ShareProduct(u_main, false, w.recurrent_kernel, GH, split, k), nullptr};
-    if (gru_before()) share.candidate.reset(new ShareProduct(u_candidate, false, w.recurrent_kernel + 2 * c.units, GH, split, k));
+    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16;
+    ShareProducts share{k, ShareProduct(u_main, false, w.recurrent_kernel, GH, split, bf16, k), nullptr};
+    if (gru_before()) {
+      share.candidate.reset(new ShareProduct(u_candidate, false, w.recurrent_kernel + 2 * c.units, GH, split, bf16, k));
+    }
     return share;
   }
 
@@ -344,8 +366,11 @@ struct BackwardPass {
 
   ShareProducts products(Split split, const Block& k) const {
     const int64_t GH = c.gates() * c.units;
-    ShareProducts share{k, ShareProduct(ut_main, true, w.recurrent_kernel, GH, split, k), nullptr};
-    if (gru_before()) share.candidate.reset(new ShareProduct(ut_candidate, true, w.recurrent_kernel + 2 * c.units, GH, split, k));
+    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16;
+    ShareProducts share{k, ShareProduct(ut_main, true, w.recurrent_kernel, GH, split, bf16, k), nullptr};
+    if (gru_before()) {
+      share.candidate.reset(new ShareProduct(ut_candidate, true, w.recurrent_kernel + 2 * c.units, GH, split, bf16, k));
+    }
     return share;
   }
 
@@ -434,17 +459,19 @@ void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwar
   const bool gru_before = c.cell == CellType::Gru && !c.reset_after;
   CacheLayout saved = layout(c, cache);
 
+  const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16;
+  if (bf16 && !bf16_available()) throw std::runtime_error(bf16_unavailable_reason());
+
   // Input projection of every step at once, bias included (input half for GRU reset_after).
-  auto xproj = uninitialized(B * T * GH);
+  ThreadScratch xproj(0, B * T * GH);  // [B, T, G*H]
   if (w.bias) {
     for (int64_t r = 0; r < B * T; ++r) std::memcpy(xproj.get() + r * GH, w.bias, sizeof(float) * GH);
   }
-  sgemm(false, false, B * T, GH, I, 1.0f, io.x, I, w.kernel, GH, w.bias ? 1.0f : 0.0f, xproj.get(), GH);
+  product(bf16, false, false, B * T, GH, I, io.x, I, w.kernel, GH, w.bias ? 1.0f : 0.0f, xproj.get(), GH);
 
   const int64_t hproj_width = gru_before ? 2 * H : GH;
-  auto hproj = uninitialized(B * hproj_width);
-  std::unique_ptr<float[]> rhn;
-  if (gru_before) rhn = uninitialized(B * H);
+  ThreadScratch hproj(1, B * hproj_width);
+  ThreadScratch rhn(2, gru_before ? B * H : 0);
 
   const int64_t row_stride = T * H;  // between samples in the [B, T, H] arrays
   copy_rows(saved.hprev + time_of(c, 0) * H, row_stride, io.h0, H, B, H);
@@ -490,35 +517,32 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
   const bool gru_before = c.cell == CellType::Gru && !c.reset_after;
   CacheLayout saved = layout(c, const_cast<float*>(cache));
   const int64_t row_stride = T * H;
+  const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16;
+  if (bf16 && !bf16_available()) throw std::runtime_error(bf16_unavailable_reason());
 
-  auto dgx = uninitialized(B * T * GH);
-  std::unique_ptr<float[]> dgh_store;
-  if (gru_after) dgh_store = uninitialized(B * T * GH);
+  ThreadScratch dgx(0, B * T * GH);                      // [B, T, G*H]
+  ThreadScratch dgh_store(1, gru_after ? B * T * GH : 0);  // [B, T, G*H]
   float* dgh = gru_after ? dgh_store.get() : dgx.get();
-  auto dh = uninitialized(B * H);
+  ThreadScratch dh(2, B * H);
   copy_rows(dh.get(), H, g.dh_final, H, B, H);
-  std::unique_ptr<float[]> dc;
-  if (c.cell == CellType::Lstm) {
-    dc = uninitialized(B * H);
-    copy_rows(dc.get(), H, g.dc_final, H, B, H);
-  }
-  std::unique_ptr<float[]> drh;
-  if (gru_before) drh = uninitialized(B * H);
+  ThreadScratch dc_store(3, c.cell == CellType::Lstm ? B * H : 0);
+  float* dc = c.cell == CellType::Lstm ? dc_store.get() : nullptr;
+  if (dc) copy_rows(dc, H, g.dc_final, H, B, H);
+  ThreadScratch drh(4, gru_before ? B * H : 0);
   // Under recurrent dropout, dG U^T is the gradient of h_prev * m: it reaches dh times m.
-  std::unique_ptr<float[]> dhm;
-  if (in.recurrent_mask) dhm = uninitialized(B * H);
+  ThreadScratch dhm(5, in.recurrent_mask ? B * H : 0);
 
   // d h_prev = dG U^T. The Rows split reads U^T [G*H, H] in place, transposed here once;
   // the Units split packs each slice's columns of U^T (rows of U).
   const Split split = split_of(c);
-  std::unique_ptr<float[]> ut;
-  if (split == Split::Rows) {
-    ut = uninitialized(GH * H);
+  const bool transposed = split == Split::Rows && !bf16;
+  ThreadScratch ut(6, transposed ? GH * H : 0);
+  if (transposed) {
     for (int64_t j = 0; j < H; ++j)
-      for (int64_t p = 0; p < GH; ++p) ut[p * H + j] = w.recurrent_kernel[j * GH + p];
+      for (int64_t p = 0; p < GH; ++p) ut.get()[p * H + j] = w.recurrent_kernel[j * GH + p];
   }
   const RecurrentMatrix ut_main{ut.get(), H, gru_before ? 2 * H : GH, 1, H};
-  const RecurrentMatrix ut_candidate{ut ? ut.get() + 2 * H * H : nullptr, H, H, 1, H};
+  const RecurrentMatrix ut_candidate{transposed ? ut.get() + 2 * H * H : nullptr, H, H, 1, H};
 
   CellStep base;
   base.units = H;
@@ -534,33 +558,33 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
   base.dgx_stride = T * GH;
   base.dgh_stride = T * GH;
   base.dh = dh.get();
-  base.dc = dc.get();
+  base.dc = dc;
   base.drh = drh.get();
   base.rmask = in.recurrent_mask;
   base.h_rec_stride = row_stride;
 
-  const BackwardPass pass{c, kern, w, in, g, saved, base, dgx.get(), dgh, dh.get(), dc.get(), drh.get(), dhm.get(),
+  const BackwardPass pass{c, kern, w, in, g, saved, base, dgx.get(), dgh, dh.get(), dc, drh.get(), dhm.get(),
                           ut_main, ut_candidate, split};
   run_split(c, split, kern.gemm.nr, pass);
   if (g.dh0) std::memcpy(g.dh0, dh.get(), sizeof(float) * B * H);
-  if (g.dc0 && dc) std::memcpy(g.dc0, dc.get(), sizeof(float) * B * H);
+  if (g.dc0 && dc) std::memcpy(g.dc0, dc, sizeof(float) * B * H);
 
   // Weight gradients over all steps at once.
   const int64_t BT = B * T;
-  if (g.dkernel) sgemm(true, false, I, GH, BT, 1.0f, in.x, I, dgx.get(), GH, 1.0f, g.dkernel, GH);
+  if (g.dkernel) product(bf16, true, false, I, GH, BT, in.x, I, dgx.get(), GH, 1.0f, g.dkernel, GH);
   if (g.drecurrent_kernel) {
     if (gru_before) {
-      sgemm(true, false, H, 2 * H, BT, 1.0f, saved.hrec, H, dgx.get(), GH, 1.0f, g.drecurrent_kernel, GH);
-      sgemm(true, false, H, H, BT, 1.0f, saved.aux, H, dgx.get() + 2 * H, GH, 1.0f, g.drecurrent_kernel + 2 * H, GH);
+      product(bf16, true, false, H, 2 * H, BT, saved.hrec, H, dgx.get(), GH, 1.0f, g.drecurrent_kernel, GH);
+      product(bf16, true, false, H, H, BT, saved.aux, H, dgx.get() + 2 * H, GH, 1.0f, g.drecurrent_kernel + 2 * H, GH);
     } else {
-      sgemm(true, false, H, GH, BT, 1.0f, saved.hrec, H, dgh, GH, 1.0f, g.drecurrent_kernel, GH);
+      product(bf16, true, false, H, GH, BT, saved.hrec, H, dgh, GH, 1.0f, g.drecurrent_kernel, GH);
     }
   }
   if (g.dbias) {
     add_column_sums(dgx.get(), BT, GH, GH, g.dbias);
     if (gru_after) add_column_sums(dgh, BT, GH, GH, g.dbias + GH);
   }
-  if (g.dx) sgemm(false, true, BT, I, GH, 1.0f, dgx.get(), GH, w.kernel, GH, 0.0f, g.dx, I);
+  if (g.dx) product(bf16, false, true, BT, I, GH, dgx.get(), GH, w.kernel, GH, 0.0f, g.dx, I);
   if (g.dpeephole && c.peephole) {
     // dp_i += sum di * c_prev, dp_f += sum df * c_prev, dp_o += sum do * c (over b, t).
     struct Ctx { const RnnConfig* c; CacheLayout saved; const float* dgx; float* out; };

@@ -32,6 +32,12 @@
 // steps, and no gradient flows through the state from one chunk into the previous one
 // (what detaching the state every k steps does in PyTorch). Gradients reaching h0/c0
 // come only from the first chunk.
+// Mixed precision (mixed_precision = Bfloat16, Keras's mixed_bfloat16 policy): both
+// operands of every matrix product (x W, h_rec U, and in backward dG U^T, dG W^T, x^T dG,
+// h_rec^T dG) are rounded to bfloat16 (nearest, ties to even) and the products summed in
+// float32. Weights, states (h, c), gates, biases and every element-wise step stay float32;
+// so do the outputs and gradients. It needs a CPU with AMX or AVX512-BF16: elsewhere the
+// op fails with an error that says so.
 #pragma once
 #include <cstdint>
 
@@ -40,6 +46,7 @@
 namespace recurrent {
 
 enum class CellType : int { SimpleRnn = 0, Lstm = 1, Gru = 2 };
+enum class MixedPrecision : int { None = 0, Bfloat16 = 1 };
 
 struct RnnConfig {
   CellType cell = CellType::Lstm;
@@ -51,6 +58,7 @@ struct RnnConfig {
   bool go_backwards = false;
   int64_t truncate_steps = 0;  // 0: full backpropagation through time
   bool recurrent_masked = false;  // a recurrent_mask (recurrent dropout) is given
+  MixedPrecision mixed_precision = MixedPrecision::None;
 
   int gates() const { return cell == CellType::SimpleRnn ? 1 : cell == CellType::Gru ? 3 : 4; }
   bool has_cell_state() const { return cell == CellType::Lstm; }

@@ -1,11 +1,15 @@
 // The reference recurrent layer: each sample runs on its own through the processing
 // order, one step at a time, with the cell equations of kernels/rnn/rnn_layer.h written out
 // term by term. Backward replays the forward pass of the sample, keeping what each step
-// saw and produced, then walks the steps in reverse.
+// saw and produced, then walks the steps in reverse. Under mixed precision every operand
+// of the four products below (input_forward, recurrent_forward and their backward) is
+// rounded to bfloat16 first, as rnn_layer.h says; everything else stays double.
 #include "kernels/rnn/rnn_reference.h"
 
 #include <algorithm>
 #include <vector>
+
+#include "common/bfloat16.h"
 
 namespace recurrent {
 namespace {
@@ -23,7 +27,10 @@ struct SampleTrace {
 class Layer {
  public:
   Layer(const RnnConfig& config, const RnnWeights<double>& weights)
-      : cfg_(config), w_(weights), I_(config.input), H_(config.units), G_(config.gates()), GH_(G_ * H_) {}
+      : cfg_(config), w_(weights), I_(config.input), H_(config.units), G_(config.gates()), GH_(G_ * H_),
+        bf16_(config.mixed_precision == MixedPrecision::Bfloat16),
+        kernel_(operands(weights.kernel, I_ * GH_)),
+        recurrent_kernel_(operands(weights.recurrent_kernel, H_ * GH_)) {}
 
   // Input time read by processing step s.
   int64_t input_time(int64_t s) const { return cfg_.go_backwards ? cfg_.steps - 1 - s : s; }
@@ -121,6 +128,14 @@ class Layer {
   }
 
  private:
+  // A value as a matrix product reads it: itself, or under mixed precision its bfloat16 rounding.
+  double op(double v) const { return bf16_ ? round_to_bfloat16(v) : v; }
+  std::vector<double> operands(const double* v, int64_t n) const {
+    std::vector<double> out(v, v + n);
+    for (double& x : out) x = op(x);
+    return out;
+  }
+
   // What the recurrent products read: h_prev, times the recurrent dropout mask if any.
   std::vector<double> recurrent_input(const RnnForwardIO<double>& io, int64_t b, const double* hp) const {
     std::vector<double> hm(hp, hp + H_);
@@ -133,42 +148,42 @@ class Layer {
   void input_forward(const double* x, int g, double* out) const {
     for (int64_t j = 0; j < H_; ++j) out[j] = 0.0;
     for (int64_t i = 0; i < I_; ++i) {
-      const double* row = w_.kernel + i * GH_ + g * H_;
-      for (int64_t j = 0; j < H_; ++j) out[j] += x[i] * row[j];
+      const double* row = kernel_.data() + i * GH_ + g * H_;
+      for (int64_t j = 0; j < H_; ++j) out[j] += op(x[i]) * row[j];
     }
   }
   // out[j] = sum_k v[k] recurrent_kernel[k, g*H + j], j < H.
   void recurrent_forward(const double* v, int g, double* out) const {
     for (int64_t j = 0; j < H_; ++j) out[j] = 0.0;
     for (int64_t k = 0; k < H_; ++k) {
-      const double* row = w_.recurrent_kernel + k * GH_ + g * H_;
-      for (int64_t j = 0; j < H_; ++j) out[j] += v[k] * row[j];
+      const double* row = recurrent_kernel_.data() + k * GH_ + g * H_;
+      for (int64_t j = 0; j < H_; ++j) out[j] += op(v[k]) * row[j];
     }
   }
   // Gradients of out = input_forward(x, g): given da = d loss / d out [H],
   // dx[i] += sum_j kernel[i, gH+j] da[j] and dkernel[i, gH+j] += x[i] da[j].
   void input_backward(RnnBackwardIO<double>& io, const double* x, int g, const double* da, double* dx) const {
     for (int64_t i = 0; i < I_; ++i) {
-      const double* row = w_.kernel + i * GH_ + g * H_;
+      const double* row = kernel_.data() + i * GH_ + g * H_;
       double sum = 0.0;
-      for (int64_t j = 0; j < H_; ++j) sum += row[j] * da[j];
+      for (int64_t j = 0; j < H_; ++j) sum += row[j] * op(da[j]);
       dx[i] += sum;
       if (io.dkernel != nullptr) {
         double* drow = io.dkernel + i * GH_ + g * H_;
-        for (int64_t j = 0; j < H_; ++j) drow[j] += x[i] * da[j];
+        for (int64_t j = 0; j < H_; ++j) drow[j] += op(x[i]) * op(da[j]);
       }
     }
   }
   // The same for out = recurrent_forward(v, g): dv += U da, drecurrent_kernel += v da^T.
   void recurrent_backward(RnnBackwardIO<double>& io, const double* v, int g, const double* da, double* dv) const {
     for (int64_t k = 0; k < H_; ++k) {
-      const double* row = w_.recurrent_kernel + k * GH_ + g * H_;
+      const double* row = recurrent_kernel_.data() + k * GH_ + g * H_;
       double sum = 0.0;
-      for (int64_t j = 0; j < H_; ++j) sum += row[j] * da[j];
+      for (int64_t j = 0; j < H_; ++j) sum += row[j] * op(da[j]);
       dv[k] += sum;
       if (io.drecurrent_kernel != nullptr) {
         double* drow = io.drecurrent_kernel + k * GH_ + g * H_;
-        for (int64_t j = 0; j < H_; ++j) drow[j] += v[k] * da[j];
+        for (int64_t j = 0; j < H_; ++j) drow[j] += op(v[k]) * op(da[j]);
       }
     }
   }
@@ -341,6 +356,8 @@ class Layer {
   const RnnConfig& cfg_;
   const RnnWeights<double>& w_;
   const int64_t I_, H_, G_, GH_;
+  const bool bf16_;
+  const std::vector<double> kernel_, recurrent_kernel_;  // as the products read them
 };
 
 }  // namespace
