@@ -1,9 +1,12 @@
 // The benchmark harness (npm run bench): the whole-model workloads W1-W7 of WORKLOADS.md in
-// recurrent and, in the same run, in PyTorch and TensorFlow.js (cpu and wasm backends); the
+// recurrent and, in the same run, in PyTorch (as it comes, and with
+// torch.set_flush_denormal(True): 'torch-ftz'), TensorFlow.js (cpu and wasm backends) and
+// oneDNN (the RNN primitives PyTorch 2 and TensorFlow run on, bench/peers/onednn_layers.cc:
+// the model's recurrent layers alone, a lower bound for any framework on oneDNN); the
 // machine's practical sgemm peak (OpenBLAS through numpy) so each workload shows the fraction
 // of the limit it reaches; and a fidelity check against PyTorch with identical weights.
 //
-//   node dist/bench/run.js [--quick] [--workloads W2,W3] [--compare torch,tfjs] [--threads N]
+//   node dist/bench/run.js [--quick] [--workloads W2,W3] [--compare torch,tfjs,onednn] [--threads N]
 //                          [--no-fidelity] [--json FILE] [--markdown FILE]
 //
 // Ratios are peer time / recurrent time, both measured in this run with the same thread
@@ -16,6 +19,7 @@ import * as path from 'node:path';
 import { cpu, packageRoot } from '../lib/native';
 import { loadModelWorkloads, Mode, ModelWorkload, modesOf, PeerResult } from './model_workloads';
 import { buildModel, modelForwardFlops, timeModel, workloadData } from './models';
+import { OnednnLayer, onednnPeer, OnednnReport } from './peers/onednn_peer';
 import { PeerReport, tfjsPeer, torchPeer } from './peers/run_peers';
 import { writeSafetensors, WritableTensor } from './support/safetensors_writer';
 import { formatMarkdown, formatTable, Timing } from './support/timing';
@@ -122,6 +126,34 @@ function machine(threads: number): Record<string, unknown> {
   };
 }
 
+/** The recurrent layers of a model workload, as the oneDNN peer runs them. */
+function recurrentLayers(w: ModelWorkload): OnednnLayer[] {
+  let features = w.input.kind === 'tokens' ? 0 : w.input.size;
+  const out: OnednnLayer[] = [];
+  for (const l of w.layers) {
+    if (l.type === 'embedding') {
+      features = l.outputDim!;
+    } else if (l.type === 'dense') {
+      features = l.units!;
+    } else {
+      const inner = l.type === 'bidirectional' ? l.layer! : l;
+      const cell = inner.type === 'simpleRnn' ? (inner.activation === 'relu' ? 'rnn_relu' : 'rnn_tanh') : (inner.type as 'lstm' | 'gru');
+      const directions = l.type === 'bidirectional' ? 2 : 1;
+      out.push({ workload: w.id, cell, input: features, units: inner.units!, batch: w.batch, steps: w.steps,
+        returnSequences: inner.returnSequences ?? false, train: w.train, directions, dtype: 'f32' });
+      features = directions * inner.units!;
+    }
+  }
+  return out;
+}
+
+/** The oneDNN time of a workload: the sum over its recurrent layers, or undefined. */
+function onednnMs(report: OnednnReport, w: ModelWorkload): number | undefined {
+  const mine = report.results.filter((r) => r.workload === w.id);
+  if (mine.length === 0 || mine.some((r) => r.ms_median === undefined)) return undefined;
+  return mine.reduce((sum, r) => sum + r.ms_median!, 0);
+}
+
 function peerCell(r: PeerResult | undefined, ours: Timing, ratioAllowed: boolean): [string, string] {
   if (!r) return ['-', '-'];
   if (r.ms_median === null) return [r.ms_lower_bound ? `>${(r.ms_lower_bound / 1000).toFixed(1)} s` : 'cannot', r.ms_lower_bound && ratioAllowed ? `>${(r.ms_lower_bound / ours.msMedian).toFixed(0)}x` : '-'];
@@ -137,11 +169,12 @@ async function main(argv: string[]): Promise<void> {
   const threads = Number(option('--threads') ?? cpu().binding.runtimeInfo().threads);
   cpu().binding.setNumThreads(threads);
   const wanted = (option('--workloads') ?? option('--workload'))?.split(',');
-  const compare = (option('--compare') ?? 'torch,tfjs').split(',');
+  const compare = (option('--compare') ?? 'torch,tfjs,onednn').split(',');
   const workloads = loadModelWorkloads().filter((w) => !wanted || wanted.includes(w.id));
   if (workloads.length === 0) throw new Error(`no workload matches ${wanted?.join(',')}; known: W1..W7`);
   const budgetMs = quick ? 800 : 3000;
   const started = Date.now();
+  const loadBefore = os.loadavg();
 
   process.stderr.write('measuring the sgemm peak (numpy)...\n');
   const peak = measurePeak(threads);
@@ -158,6 +191,10 @@ async function main(argv: string[]): Promise<void> {
   const skipped = (why: string): PeerReport => ({ results: [], error: why });
   process.stderr.write('running the peers...\n');
   const torch = compare.includes('torch') ? torchPeer(ids, threads, quick) : skipped('not compared');
+  const torchFtz = compare.includes('torch') ? torchPeer(ids, threads, quick, true) : skipped('not compared');
+  const onednn: OnednnReport = compare.includes('onednn')
+    ? onednnPeer(workloads.flatMap(recurrentLayers), threads, quick ? 0.5 : 3)
+    : { results: [], error: 'not compared' };
   const tfjsCpu = compare.includes('tfjs') || compare.includes('tfjs-cpu') ? tfjsPeer('cpu', ids, quick) : skipped('not compared');
   const tfjsWasm = compare.includes('tfjs') || compare.includes('tfjs-wasm') ? tfjsPeer('wasm', ids, quick) : skipped('not compared');
   const torchRatios = torch.ratio_allowed === true;
@@ -172,7 +209,8 @@ async function main(argv: string[]): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  const header = ['workload', 'mode', 'recurrent ms', 'samples/s', 'GFLOP/s', '% peak', 'torch ms', 'vs torch', 'tfjs-cpu ms', 'vs tfjs-cpu', 'tfjs-wasm ms', 'vs tfjs-wasm'];
+  const header = ['workload', 'mode', 'recurrent ms', 'samples/s', 'GFLOP/s', '% peak', 'torch ms', 'vs torch', 'torch-ftz ms', 'vs torch-ftz',
+    'onednn RNN ms', 'vs onednn', 'tfjs-cpu ms', 'vs tfjs-cpu', 'tfjs-wasm ms', 'vs tfjs-wasm'];
   const rows: string[][] = [];
   const records: unknown[] = [];
   for (const w of workloads) {
@@ -182,11 +220,15 @@ async function main(argv: string[]): Promise<void> {
       const flops = modelForwardFlops(w) * (mode === 'forward' ? 1 : 3);
       const gflops = flops / (t.msMedian * 1e6);
       const [torchMs, torchX] = peerCell(find(torch), t, torchRatios);
+      const [ftzMs, ftzX] = peerCell(find(torchFtz), t, torchRatios && torchFtz.ratio_allowed === true);
+      const dnn = onednnMs(onednn, w);
       const [cpuMs, cpuX] = peerCell(find(tfjsCpu), t, true);
       const [wasmMs, wasmX] = peerCell(find(tfjsWasm), t, true);
       rows.push([w.id, mode, `${t.msMedian.toFixed(1)} [${t.msMin.toFixed(1)}-${t.msMax.toFixed(1)}]`, (w.batch / (t.msMedian / 1000)).toFixed(0),
-        gflops.toFixed(1), peak.gflops ? `${((100 * gflops) / peak.gflops).toFixed(0)}%` : '-', torchMs, torchX, cpuMs, cpuX, wasmMs, wasmX]);
-      records.push({ workload: w.id, mode, recurrent: t, samplesPerSecond: w.batch / (t.msMedian / 1000), gflops, torch: find(torch), tfjsCpu: find(tfjsCpu), tfjsWasm: find(tfjsWasm) });
+        gflops.toFixed(1), peak.gflops ? `${((100 * gflops) / peak.gflops).toFixed(0)}%` : '-', torchMs, torchX, ftzMs, ftzX,
+        dnn !== undefined ? dnn.toFixed(1) : '-', dnn !== undefined ? `${(dnn / t.msMedian).toFixed(2)}x` : '-', cpuMs, cpuX, wasmMs, wasmX]);
+      records.push({ workload: w.id, mode, recurrent: t, samplesPerSecond: w.batch / (t.msMedian / 1000), gflops, torch: find(torch),
+        torchFlushDenormal: find(torchFtz), onednnRecurrentLayersMs: dnn, tfjsCpu: find(tfjsCpu), tfjsWasm: find(tfjsWasm) });
     }
   }
   const date = new Date().toISOString();
@@ -194,7 +236,8 @@ async function main(argv: string[]): Promise<void> {
   const lines = [
     `recurrent benchmark, ${date.slice(0, 10)}: ${String(m.cpu)}, ${threads} threads, ISA ${String(m.isa)}, Node ${process.versions.node}`,
     `sgemm peak (numpy, ${peak.blas ?? '?'}): ${peak.gflops ? `${peak.gflops.toFixed(1)} GFLOP/s` : peak.error}`,
-    `PyTorch ${torch.torch ?? '-'} (BLAS ${torch.blas?.kind ?? '?'}${torch.omp_wait_policy ? `, OMP_WAIT_POLICY=${torch.omp_wait_policy}` : ''})${torch.error ? `: ${torch.error}` : ''}${!torchRatios && !torch.error ? ': no ratio, not an optimized BLAS' : ''}`,
+    `PyTorch ${torch.torch ?? '-'} (BLAS ${torch.blas?.kind ?? '?'}${torch.omp_wait_policy ? `, OMP_WAIT_POLICY=${torch.omp_wait_policy}` : ''})${torch.error ? `: ${torch.error}` : ''}${!torchRatios && !torch.error ? ': no ratio, not an optimized BLAS' : ''}; torch-ftz: the same with torch.set_flush_denormal(True)${torchFtz.error ? ` (${torchFtz.error})` : ''}`,
+    `oneDNN ${onednn.onednn ?? '-'}${onednn.error ? `: ${onednn.error}` : ': the recurrent layers alone (forward + backward, weights reordered each step), denormals flushed'}`,
     `TensorFlow.js ${tfjsCpu.tfjs ?? tfjsWasm.tfjs ?? '-'}${tfjsCpu.error ? ` (cpu: ${tfjsCpu.error})` : ''}${tfjsWasm.error ? ` (wasm: ${tfjsWasm.error})` : ''}`,
   ];
   const notes = [...new Set([...(tfjsCpu.notes ?? []), ...(tfjsWasm.notes ?? [])])];
@@ -202,7 +245,9 @@ async function main(argv: string[]): Promise<void> {
     : `${f.workload}: max |prediction - PyTorch| ${f.maxPredictionDiff!.toExponential(2)}` +
       (f.lossAfterStep ? `; loss ${f.lossBefore![0].toFixed(6)} vs ${f.lossBefore![1].toFixed(6)}, after one step ${f.lossAfterStep[0].toFixed(6)} vs ${f.lossAfterStep[1].toFixed(6)}` : ''));
   const text = [...lines, '', formatTable(header, rows), '', 'Fidelity (same weights and batch, PyTorch in float64):', ...fidelityLines,
-    ...(notes.length ? ['', 'tfjs notes:', ...notes.map((n) => `- ${n}`)] : []), '', `Finished in ${((Date.now() - started) / 1000).toFixed(0)} s.`].join('\n');
+    ...(notes.length ? ['', 'tfjs notes:', ...notes.map((n) => `- ${n}`)] : []), '',
+    `Load average (1, 5, 15 min) at the start ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores).`,
+    `Finished in ${((Date.now() - started) / 1000).toFixed(0)} s.`].join('\n');
   process.stdout.write(`\n${text}\n`);
 
   const markdown = [...lines.map((l) => `${l}  `), '', formatMarkdown(header, rows), '', ...fidelityLines.map((l) => `- ${l}`)].join('\n');
@@ -211,7 +256,8 @@ async function main(argv: string[]): Promise<void> {
   const markdownFile = option('--markdown') ?? path.join(packageRoot, 'bench', 'results', `bench-${stamp}.md`);
   fs.mkdirSync(path.dirname(jsonFile), { recursive: true });
   fs.mkdirSync(path.dirname(markdownFile), { recursive: true });
-  fs.writeFileSync(jsonFile, JSON.stringify({ date, machine: m, peak, torch: { ...torch, results: undefined }, tfjsCpu: { ...tfjsCpu, results: undefined },
+  fs.writeFileSync(jsonFile, JSON.stringify({ date, machine: m, loadavg: os.loadavg(), peak, torch: { ...torch, results: undefined },
+    torchFlushDenormal: { ...torchFtz, results: undefined }, onednn, tfjsCpu: { ...tfjsCpu, results: undefined },
     tfjsWasm: { ...tfjsWasm, results: undefined }, results: records, fidelity: fidelities }, null, 2));
   fs.writeFileSync(markdownFile, `${markdown}\n`);
   process.stderr.write(`wrote ${jsonFile} and ${markdownFile}\n`);

@@ -129,7 +129,7 @@ function usage(): string {
     '                                                  train the GRU spam filter on SpamAssassin (needs the dev dependencies)',
     '  plot history.json [-o loss.svg] [--metrics loss,accuracy]',
     '                                                  training curves of a saved History as SVG',
-    '  bench [--quick] [--workload W2] [--compare torch,tfjs] [--threads N]',
+    '  bench [--quick] [--workload W2] [--compare torch,tfjs,onednn] [--threads N]',
     '                                                  the benchmark workloads against PyTorch and TensorFlow.js',
   ].join('\n');
 }

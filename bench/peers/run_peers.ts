@@ -21,6 +21,7 @@ export interface PeerReport {
   results: PeerResult[];
   error?: string;
   torch?: string;
+  flush_denormal?: boolean;
   omp_wait_policy?: string;
   blas?: { kind: string; libraries: string[] };
   ratio_allowed?: boolean;
@@ -40,7 +41,7 @@ function runPeer(command: string, args: string[], env: NodeJS.ProcessEnv, what: 
   return JSON.parse(r.stdout) as PeerReport;
 }
 
-export function torchPeer(ids: string[], threads: number, quick: boolean): PeerReport {
+export function torchPeer(ids: string[], threads: number, quick: boolean, flushDenormal = false): PeerReport {
   const python = process.env.RECURRENT_BENCH_PYTHON ?? '/usr/bin/python3';
   const script = path.join(packageRoot, 'bench', 'peers', 'torch_models.py');
   // PyTorch runs with its own default OpenMP wait policy (busy-waiting), its best on a quiet
@@ -48,7 +49,8 @@ export function torchPeer(ids: string[], threads: number, quick: boolean): PeerR
   // barriers (at load 8, OMP_WAIT_POLICY=PASSIVE made W2 six times faster): set
   // OMP_WAIT_POLICY=PASSIVE in the environment to measure that way; the report says which.
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-  return runPeer(python, [script, '--threads', String(threads), '--workloads', ids.join(','), '--budget', quick ? '0.5' : '3'], env, 'the PyTorch peer');
+  const flags = flushDenormal ? ['--flush-denormal'] : [];
+  return runPeer(python, [script, '--threads', String(threads), '--workloads', ids.join(','), '--budget', quick ? '0.5' : '3', ...flags], env, 'the PyTorch peer');
 }
 
 export function tfjsPeer(backend: 'cpu' | 'wasm', ids: string[], quick: boolean): PeerReport {

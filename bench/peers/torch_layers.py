@@ -2,7 +2,7 @@
 """PyTorch peer for the layer benchmark: one recurrent layer of each workload in
 WORKLOADS.md, timed alone (no embedding, dense head or optimizer).
 
-    /usr/bin/python3 bench/peers/torch_layers.py --threads 2 [--workloads W2,W3]
+    /usr/bin/python3 bench/peers/torch_layers.py --threads 2 [--workloads W2,W3] [--flush-denormal]
 
 For each workload it times a training step of the layer (forward, loss, backward through
 time with the weight gradients, and the input gradient where the layer's input comes from
@@ -143,10 +143,14 @@ def main():
     ap.add_argument("--budget", type=float, default=4.0,
                     help="seconds of timed iterations per training measurement (forward gets half); "
                          "at least 3 iterations are always timed")
+    ap.add_argument("--flush-denormal", action="store_true",
+                    help="torch.set_flush_denormal(True): denormal floats read and written as zero, as TensorFlow "
+                         "and recurrent run their kernels")
     args = ap.parse_args()
 
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
+    flushing = torch.set_flush_denormal(True) if args.flush_denormal else False
     blas = blas_in_use()
     if blas["kind"] not in ("openblas", "openblas-openmp", "mkl"):
         print(f"warning: torch uses BLAS '{blas['kind']}' {blas['libraries']}; timings are not a fair peer",
@@ -164,7 +168,7 @@ def main():
     results = []
     for w in chosen:
         results += run_workload(w, args.budget)
-    json.dump({"torch": torch.__version__, "blas": blas, "threads": torch.get_num_threads(),
+    json.dump({"torch": torch.__version__, "blas": blas, "threads": torch.get_num_threads(), "flush_denormal": flushing,
                "cpus": os.cpu_count(), "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
                "results": results}, sys.stdout, indent=1)
     print()

@@ -2,7 +2,7 @@
 """PyTorch peer for the whole-model benchmark: the models W1-W7 of WORKLOADS.md, built from
 bench/model_workloads.json, with their loss and optimizer.
 
-    /usr/bin/python3 bench/peers/torch_models.py --threads 2 [--workloads W1,W2] [--budget 3]
+    /usr/bin/python3 bench/peers/torch_models.py --threads 2 [--workloads W1,W2] [--budget 3] [--flush-denormal]
     /usr/bin/python3 bench/peers/torch_models.py --fidelity IN.safetensors --out OUT.safetensors
 
 Timing. A training step is forward + loss + backward through time + optimizer.step() on one
@@ -498,10 +498,14 @@ def main():
     ap.add_argument("--fidelity", metavar="IN", help="run the model of IN (safetensors, see above) instead of timing")
     ap.add_argument("--out", metavar="OUT", help="with --fidelity: where to write the results")
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="with --fidelity")
+    ap.add_argument("--flush-denormal", action="store_true",
+                    help="torch.set_flush_denormal(True): denormal floats read and written as zero, as TensorFlow "
+                         "and recurrent run their kernels")
     args = ap.parse_args()
 
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
+    flushing = torch.set_flush_denormal(True) if args.flush_denormal else False
     if args.fidelity:
         if not args.out:
             ap.error("--fidelity needs --out")
@@ -524,7 +528,7 @@ def main():
     results = []
     for w in chosen:
         results += run_workload(w, args.budget)
-    json.dump({"torch": torch.__version__, "blas": blas, "ratio_allowed": ratio_allowed,
+    json.dump({"torch": torch.__version__, "blas": blas, "ratio_allowed": ratio_allowed, "flush_denormal": flushing,
                "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
                "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
                "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "results": results},
