@@ -68,34 +68,46 @@ struct SmallGemmRows<0, NU, Partial> {
   static void run(int, int, int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, bool, int) {}
 };
 
+// R rows of tiles NU vectors wide over all of c's columns, for one k-block.
+template <int R, int NU>
+static inline void small_gemm_block(int64_t rows, int64_t n, int64_t kc, const float* a, int64_t lda, const float* b,
+                                    int64_t ldb, float* c, int64_t ldc, bool acc) {
+  constexpr int W = V::kWidth;
+  const int64_t full_vectors = n / W;
+  const int tail = static_cast<int>(n - full_vectors * W);
+  for (int64_t i = 0; i < rows; i += R) {
+    const int r = static_cast<int>(rows - i < R ? rows - i : R);
+    const float* ai = a + i * lda;
+    float* ci = c + i * ldc;
+    int64_t v = 0;
+    for (; v + NU <= full_vectors; v += NU) {
+      SmallGemmRows<R, NU, false>::run(r, NU, kc, ai, lda, b + v * W, ldb, ci + v * W, ldc, acc, W);
+    }
+    const int rest = static_cast<int>(full_vectors - v);
+    if (tail) {
+      SmallGemmRows<R, NU, true>::run(r, rest + 1, kc, ai, lda, b + v * W, ldb, ci + v * W, ldc, acc, tail);
+    } else if (rest) {
+      SmallGemmRows<R, NU, false>::run(r, rest, kc, ai, lda, b + v * W, ldb, ci + v * W, ldc, acc, W);
+    }
+  }
+}
+
 static void small_gemm(int64_t rows, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
                        float* c, int64_t ldc, bool accumulate) {
-  constexpr int W = V::kWidth, R = kSmallGemmRows, NU = kSmallGemmVectors;
   if (k == 0) {
     for (int64_t i = 0; i < rows && !accumulate; ++i)
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = 0.0f;
     return;
   }
-  const int64_t full_vectors = n / W;
-  const int tail = static_cast<int>(n - full_vectors * W);
   for (int64_t k0 = 0; k0 < k; k0 += kGemmBlockK) {
     const int64_t kc = k - k0 < kGemmBlockK ? k - k0 : kGemmBlockK;
     const bool acc = accumulate || k0 > 0;
-    for (int64_t i = 0; i < rows; i += R) {
-      const int r = static_cast<int>(rows - i < R ? rows - i : R);
-      const float* ai = a + i * lda + k0;
-      const float* bk = b + k0 * ldb;
-      float* ci = c + i * ldc;
-      int64_t v = 0;
-      for (; v + NU <= full_vectors; v += NU) {
-        SmallGemmRows<R, NU, false>::run(r, NU, kc, ai, lda, bk + v * W, ldb, ci + v * W, ldc, acc, W);
-      }
-      const int rest = static_cast<int>(full_vectors - v);
-      if (tail) {
-        SmallGemmRows<R, NU, true>::run(r, rest + 1, kc, ai, lda, bk + v * W, ldb, ci + v * W, ldc, acc, tail);
-      } else if (rest) {
-        SmallGemmRows<R, NU, false>::run(r, rest, kc, ai, lda, bk + v * W, ldb, ci + v * W, ldc, acc, W);
-      }
+    if (rows == 1) {
+      // One row (batch-1 latency): twice the vectors per tile, so that enough independent
+      // chains hide the multiply-add latency (each element's chain is unchanged).
+      small_gemm_block<1, 2 * kSmallGemmVectors>(rows, n, kc, a + k0, lda, b + k0 * ldb, ldb, c, ldc, acc);
+    } else {
+      small_gemm_block<kSmallGemmRows, kSmallGemmVectors>(rows, n, kc, a + k0, lda, b + k0 * ldb, ldb, c, ldc, acc);
     }
   }
 }

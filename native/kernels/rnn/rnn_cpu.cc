@@ -167,16 +167,27 @@ struct RecurrentMatrix {
   int64_t ldb, depth, blocks, block_stride;
 };
 
+// Up to this many rows, a float32 product reads U in place whatever the split: packing the
+// slice of U (a megabyte for W6) would cost more than the few rows of each step gain from
+// it (batch-1 latency).
+constexpr int64_t kInPlaceRows = 4;
+
+// Whether the products of a call read op(U) in place (the small GEMM), rather than packed.
+bool reads_in_place(const RnnConfig& c, Split split) {
+  return c.mixed_precision == MixedPrecision::None && (split == Split::Rows || c.batch <= kInPlaceRows);
+}
+
 // One share's product with a recurrent matrix: all columns of its rows (Rows) or its
-// units' columns of every gate block for all rows (Units). In float32 the Rows split reads U
-// in place with the small GEMM, the Units split packs its columns once when the share is
-// made; under mixed precision both pack theirs as bfloat16.
+// units' columns of every gate block for all rows (Units). In float32 the Rows split (and
+// any split of a batch of a few rows) reads U in place with the small GEMM, the Units split
+// packs its columns once when the share is made; under mixed precision both pack theirs as
+// bfloat16.
 class ShareProduct {
  public:
   // u, ldu: U itself [H, G*H]; `trans`: op(U) = U^T (whose columns are U's rows).
-  ShareProduct(const RecurrentMatrix& m, bool trans, const float* u, int64_t ldu, Split split, bool bf16,
+  ShareProduct(const RecurrentMatrix& m, bool trans, const float* u, int64_t ldu, bool in_place, bool bf16,
                const Block& k)
-      : m_(m), in_place_(split == Split::Rows && !bf16), bf16_(bf16), block_(k) {
+      : m_(m), in_place_(in_place), bf16_(bf16), block_(k) {
     if (in_place_) return;
     const int64_t nu = k.unit_end - k.unit_begin;
     for (int64_t g = 0; g < m.blocks; ++g) {
@@ -198,7 +209,12 @@ class ShareProduct {
     a += k.row_begin * lda;
     c += k.row_begin * ldc;
     if (in_place_) {
-      kern.small_gemm(rows, m_.blocks * m_.block_stride, m_.depth, a, lda, m_.b, m_.ldb, c, ldc, accumulate);
+      // Each gate block's columns of this share (all of them for the Rows split).
+      const int64_t nu = k.unit_end - k.unit_begin;
+      for (int64_t g = 0; g < m_.blocks; ++g) {
+        const int64_t col = g * m_.block_stride + k.unit_begin;
+        kern.small_gemm(rows, nu, m_.depth, a, lda, m_.b + col, m_.ldb, c + col, ldc, accumulate);
+      }
       return;
     }
     for (int64_t g = 0; g < m_.blocks; ++g) outs_[static_cast<size_t>(g)] = c + g * m_.block_stride + k.unit_begin;
@@ -271,10 +287,10 @@ struct ForwardPass {
 
   ShareProducts products(Split split, const Block& k) const {
     const int64_t GH = c.gates() * c.units;
-    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16;
-    ShareProducts share{k, ShareProduct(u_main, false, w.recurrent_kernel, GH, split, bf16, k), nullptr};
+    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16, in_place = reads_in_place(c, split);
+    ShareProducts share{k, ShareProduct(u_main, false, w.recurrent_kernel, GH, in_place, bf16, k), nullptr};
     if (gru_before()) {
-      share.candidate.reset(new ShareProduct(u_candidate, false, w.recurrent_kernel + 2 * c.units, GH, split, bf16, k));
+      share.candidate.reset(new ShareProduct(u_candidate, false, w.recurrent_kernel + 2 * c.units, GH, in_place, bf16, k));
     }
     return share;
   }
@@ -366,10 +382,10 @@ struct BackwardPass {
 
   ShareProducts products(Split split, const Block& k) const {
     const int64_t GH = c.gates() * c.units;
-    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16;
-    ShareProducts share{k, ShareProduct(ut_main, true, w.recurrent_kernel, GH, split, bf16, k), nullptr};
+    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16, in_place = reads_in_place(c, split);
+    ShareProducts share{k, ShareProduct(ut_main, true, w.recurrent_kernel, GH, in_place, bf16, k), nullptr};
     if (gru_before()) {
-      share.candidate.reset(new ShareProduct(ut_candidate, true, w.recurrent_kernel + 2 * c.units, GH, split, bf16, k));
+      share.candidate.reset(new ShareProduct(ut_candidate, true, w.recurrent_kernel + 2 * c.units, GH, in_place, bf16, k));
     }
     return share;
   }
@@ -532,10 +548,10 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
   // Under recurrent dropout, dG U^T is the gradient of h_prev * m: it reaches dh times m.
   ThreadScratch dhm(5, in.recurrent_mask ? B * H : 0);
 
-  // d h_prev = dG U^T. The Rows split reads U^T [G*H, H] in place, transposed here once;
-  // the Units split packs each slice's columns of U^T (rows of U).
+  // d h_prev = dG U^T. Products that read U^T [G*H, H] in place (reads_in_place) read it
+  // transposed here once; the others pack each slice's columns of U^T (rows of U).
   const Split split = split_of(c);
-  const bool transposed = split == Split::Rows && !bf16;
+  const bool transposed = reads_in_place(c, split);
   ThreadScratch ut(6, transposed ? GH * H : 0);
   if (transposed) {
     for (int64_t j = 0; j < H; ++j)
