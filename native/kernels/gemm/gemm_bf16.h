@@ -9,7 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
-#include <vector>
+#include <memory>
 
 #include "runtime/cpu_features.h"
 
@@ -25,7 +25,8 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
                const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // op(B) [k, n] converted to bfloat16 and packed once for the active level's kernels (a
-// recurrent kernel that every time step multiplies by).
+// recurrent kernel that every time step multiplies by, or a gradient that two products
+// share). pack() again reuses the storage when it is large enough.
 class PackedMatrixBf16 {
  public:
   PackedMatrixBf16() = default;
@@ -35,13 +36,13 @@ class PackedMatrixBf16 {
   int64_t cols() const { return n_; }
   Isa isa() const { return isa_; }
   // The panels of the k-block starting at k0 (a multiple of the block depth).
-  const uint16_t* block(int64_t k0) const { return data_.data() + k0 * padded_cols(); }
+  const uint16_t* block(int64_t k0) const { return data_.get() + k0 * padded_cols(); }
   int64_t padded_cols() const { return (n_ + 15) / 16 * 16; }
 
  private:
-  int64_t k_ = 0, n_ = 0;
+  int64_t k_ = 0, n_ = 0, capacity_ = 0;
   Isa isa_ = Isa::Scalar;
-  std::vector<uint16_t> data_;
+  std::unique_ptr<uint16_t[]> data_;  // every element written by pack(), padding included
 };
 
 // C[M,N] = op(A) * B + beta * C with B packed beforehand (multithreaded).

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "kernels/cpu/dispatch.h"
 #include "runtime/thread_pool.h"
@@ -15,7 +16,7 @@ namespace recurrent {
 namespace cpu {
 namespace {
 
-constexpr int64_t kBf16BlockK = 256;     // depth of one k-block
+constexpr int64_t kBf16BlockK = 512;     // depth of one k-block
 constexpr int64_t kBf16RowPanels = 8;    // row panels of A per block: 256 rows on AMX, 96 with AVX512-BF16
 // Below this many flops a call runs on the calling thread.
 constexpr double kBf16ParallelFlops = double(1 << 22);
@@ -98,10 +99,16 @@ void PackedMatrixBf16::pack(bool trans, int64_t k, int64_t n, const float* b, in
   isa_ = kern.isa;
   const int64_t n16 = padded_cols();
   const int64_t last = k > 0 ? (k - 1) / kBf16BlockK * kBf16BlockK : 0;
-  data_.assign(static_cast<size_t>((last + round_up(k - last, kern.k_align)) * n16), 0);
+  const int64_t size = std::max<int64_t>(1, (last + round_up(k - last, kern.k_align)) * n16);
+  if (capacity_ < size) {
+    data_.reset();
+    capacity_ = 0;
+    data_.reset(new uint16_t[static_cast<size_t>(size)]);
+    capacity_ = size;
+  }
   if (k <= 0 || n <= 0) return;
   struct Ctx { const Bf16Kernels* kern; bool trans; const float* b; int64_t ldb, k, n, n16; uint16_t* out; };
-  Ctx ctx{&kern, trans, b, ldb, k, n, n16, data_.data()};
+  Ctx ctx{&kern, trans, b, ldb, k, n, n16, data_.get()};
   const int64_t panels = n16 / 16;
   parallel_for(panels, k * n16 < (int64_t(1) << 16) ? panels : 4, [](void* p, int64_t p0, int64_t p1) {
     const Ctx& x = *static_cast<const Ctx*>(p);
@@ -177,7 +184,11 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
       for (int64_t j = 0; j < n; ++j) c[r * ldc + j] = beta == 0.0f ? 0.0f : beta * c[r * ldc + j];
     return;
   }
-  gemm_bf16_packed(trans_a, m, a, lda, PackedMatrixBf16(trans_b, k, n, b, ldb), beta, c, ldc);
+  // B's bfloat16 panels in storage kept by this thread: no allocation, no page faults, call
+  // after call.
+  thread_local PackedMatrixBf16 packed;
+  packed.pack(trans_b, k, n, b, ldb);
+  gemm_bf16_packed(trans_a, m, a, lda, packed, beta, c, ldc);
 }
 
 }  // namespace cpu

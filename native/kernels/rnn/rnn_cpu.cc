@@ -587,12 +587,18 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
 
   // Weight gradients over all steps at once.
   const int64_t BT = B * T;
-  if (g.dkernel) product(bf16, true, false, I, GH, BT, in.x, I, dgx.get(), GH, 1.0f, g.dkernel, GH);
-  if (g.drecurrent_kernel) {
-    if (gru_before) {
+  if (bf16 && g.dkernel && g.drecurrent_kernel && dgh == dgx.get() && !gru_before) {
+    // Both weight gradients multiply by the same dG: convert it to bfloat16 panels once.
+    thread_local PackedMatrixBf16 dg_packed;
+    dg_packed.pack(false, BT, GH, dgx.get(), GH);
+    gemm_bf16_packed(true, I, in.x, I, dg_packed, 1.0f, g.dkernel, GH);
+    gemm_bf16_packed(true, H, saved.hrec, H, dg_packed, 1.0f, g.drecurrent_kernel, GH);
+  } else {
+    if (g.dkernel) product(bf16, true, false, I, GH, BT, in.x, I, dgx.get(), GH, 1.0f, g.dkernel, GH);
+    if (g.drecurrent_kernel && gru_before) {
       product(bf16, true, false, H, 2 * H, BT, saved.hrec, H, dgx.get(), GH, 1.0f, g.drecurrent_kernel, GH);
       product(bf16, true, false, H, H, BT, saved.aux, H, dgx.get() + 2 * H, GH, 1.0f, g.drecurrent_kernel + 2 * H, GH);
-    } else {
+    } else if (g.drecurrent_kernel) {
       product(bf16, true, false, H, GH, BT, saved.hrec, H, dgh, GH, 1.0f, g.drecurrent_kernel, GH);
     }
   }
