@@ -52,8 +52,8 @@ class RnnLayerWorker : public Napi::AsyncWorker {
       const RnnConfig& c = call_->config;
       const int64_t B = c.batch, H = c.units;
       // Forward writes every cache element it later reads: no need to zero it. Kept on
-      // this thread for the next call (slot 7: the op's own scratch uses 0-6).
-      ThreadScratch cache(7, cpu::rnn_cache_size(c));
+      // this thread for the next call (the last slot: the op's own scratch uses the first ones).
+      ThreadScratch cache(ThreadScratch::kSlots - 1, cpu::rnn_cache_size(c));
       RnnForwardIO<float> io = call_->forward;
       io.y = call_->return_sequences ? y_ : nullptr;
       io.h_final = h_final_;

@@ -11,7 +11,7 @@ namespace recurrent {
 
 class ThreadScratch {
  public:
-  static constexpr int kSlots = 8;
+  static constexpr int kSlots = 10;
   // At least n floats, not initialized, valid while this object lives.
   ThreadScratch(int slot, int64_t n);
   ThreadScratch(const ThreadScratch&) = delete;

@@ -144,6 +144,26 @@ void product(bool bf16, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
   else sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
 }
 
+// c[rows, n] (+)= a[rows, k] b[k, n] for a small b (a layer's kernel with few units),
+// through the small GEMM that reads b in place, rows split between threads: the packed GEMM
+// would pack (gather) every row of a for a product of a few dozen columns. The same bits as
+// sgemm gives.
+void small_weight_product(const CpuKernels& kern, int64_t rows, int64_t n, int64_t k, const float* a, const float* b,
+                          float* c, bool accumulate) {
+  struct Ctx { const CpuKernels* kern; int64_t n, k; const float* a; const float* b; float* c; bool accumulate; };
+  Ctx ctx{&kern, n, k, a, b, c, accumulate};
+  const int64_t grain = std::max<int64_t>(64, (int64_t(1) << 18) / std::max<int64_t>(1, n * k));
+  parallel_for(rows, grain, [](void* p, int64_t r0, int64_t r1) {
+    const Ctx& x = *static_cast<const Ctx*>(p);
+    x.kern->small_gemm(r1 - r0, x.n, x.k, x.a + r0 * x.k, x.k, x.b, x.n, x.c + r0 * x.n, x.n, x.accumulate);
+  }, &ctx);
+}
+
+// Whether a layer's input kernel [I, G*H] is small enough for small_weight_product.
+bool small_input_kernel(const RnnConfig& c) {
+  return c.mixed_precision == MixedPrecision::None && c.input * c.gates() * c.units <= kSmallRecurrentKernel;
+}
+
 // Asks for rows [r0, r1) of one step's slice of a [B, T, width] array (row stride ld) to be
 // brought into L2 ahead of use. With few units a row of one step is a few cache lines,
 // T * width floats away from the next row's: 64 or 128 such streams at once are more than
@@ -483,7 +503,11 @@ void rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwar
   if (w.bias) {
     for (int64_t r = 0; r < B * T; ++r) std::memcpy(xproj.get() + r * GH, w.bias, sizeof(float) * GH);
   }
-  product(bf16, false, false, B * T, GH, I, io.x, I, w.kernel, GH, w.bias ? 1.0f : 0.0f, xproj.get(), GH);
+  if (small_input_kernel(c)) {
+    small_weight_product(kern, B * T, GH, I, io.x, w.kernel, xproj.get(), w.bias != nullptr);
+  } else {
+    product(bf16, false, false, B * T, GH, I, io.x, I, w.kernel, GH, w.bias ? 1.0f : 0.0f, xproj.get(), GH);
+  }
 
   const int64_t hproj_width = gru_before ? 2 * H : GH;
   ThreadScratch hproj(1, B * hproj_width);
@@ -606,7 +630,14 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
     add_column_sums(dgx.get(), BT, GH, GH, g.dbias);
     if (gru_after) add_column_sums(dgh, BT, GH, GH, g.dbias + GH);
   }
-  if (g.dx) product(bf16, false, true, BT, I, GH, dgx.get(), GH, w.kernel, GH, 0.0f, g.dx, I);
+  if (g.dx && small_input_kernel(c)) {
+    ThreadScratch wt(7, GH * I);  // W^T [G*H, I]
+    for (int64_t i = 0; i < I; ++i)
+      for (int64_t j = 0; j < GH; ++j) wt.get()[j * I + i] = w.kernel[i * GH + j];
+    small_weight_product(kern, BT, I, GH, dgx.get(), wt.get(), g.dx, false);
+  } else if (g.dx) {
+    product(bf16, false, true, BT, I, GH, dgx.get(), GH, w.kernel, GH, 0.0f, g.dx, I);
+  }
   if (g.dpeephole && c.peephole) {
     // dp_i += sum di * c_prev, dp_f += sum df * c_prev, dp_o += sum do * c (over b, t).
     struct Ctx { const RnnConfig* c; CacheLayout saved; const float* dgx; float* out; };
