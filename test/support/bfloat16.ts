@@ -1,6 +1,7 @@
 // bfloat16 rounding in JavaScript (round to nearest, ties to even), the same rule as
 // native/common/bfloat16.h, for references of the mixed-precision kernels.
 import { cpu, Isa } from '../../lib/native';
+import { forEachIsaAsync } from './isas';
 
 export function roundToBfloat16(x: Float32Array): Float32Array {
   const out = new Float32Array(x.length);
@@ -19,15 +20,6 @@ export function bfloat16Isas(): Isa[] {
 }
 
 /** Runs body under each bfloat16 level, restoring the level in use afterwards. */
-export async function forEachBfloat16Isa(body: (isa: Isa) => Promise<void> | void): Promise<void> {
-  const binding = cpu().binding;
-  const before = binding.runtimeInfo().isa;
-  try {
-    for (const isa of bfloat16Isas()) {
-      binding.setIsa(isa);
-      await body(isa);
-    }
-  } finally {
-    binding.setIsa(before);
-  }
+export function forEachBfloat16Isa(body: (isa: Isa) => Promise<void> | void): Promise<void> {
+  return forEachIsaAsync(body, bfloat16Isas());
 }

@@ -19,11 +19,12 @@ export function forEachIsa(body: (isa: Isa) => void): void {
   }
 }
 
-export async function forEachIsaAsync(body: (isa: Isa) => Promise<void>): Promise<void> {
+/** Runs body under each level in `isas` (default: every supported one), restoring the level in use. */
+export async function forEachIsaAsync(body: (isa: Isa) => Promise<void> | void, isas: Isa[] = supportedIsas()): Promise<void> {
   const binding = cpu().binding;
   const before = binding.runtimeInfo().isa;
   try {
-    for (const isa of supportedIsas()) {
+    for (const isa of isas) {
       binding.setIsa(isa);
       await body(isa);
     }

@@ -70,6 +70,12 @@ struct TileSession {
   ~TileSession() { kern.end(); }
 };
 
+// C = beta * C for the products with nothing to multiply (k == 0).
+void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t j = 0; j < n; ++j) c[r * ldc + j] = beta == 0.0f ? 0.0f : beta * c[r * ldc + j];
+}
+
 void check_packed(const Bf16Kernels& kern, const PackedMatrixBf16& b, int64_t k) {
   if (b.isa() != kern.isa || b.rows() != k) {
     throw std::invalid_argument("gemm_bf16: a matrix was packed for another instruction set or depth");
@@ -127,9 +133,7 @@ void gemm_bf16_packed_serial(bool trans_a, int64_t m, const float* a, int64_t ld
   const int64_t k = b[0]->rows();
   for (int64_t i = 0; i < count; ++i) check_packed(kern, *b[i], k);
   if (k == 0) {
-    for (int64_t i = 0; i < count; ++i)
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t j = 0; j < b[i]->cols(); ++j) c[i][r * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i][r * ldc + j];
+    for (int64_t i = 0; i < count; ++i) scale_c(m, b[i]->cols(), beta, c[i], ldc);
     return;
   }
   TileSession tiles(kern);
@@ -146,8 +150,7 @@ void gemm_bf16_packed(bool trans_a, int64_t m, const float* a, int64_t lda, cons
   if (m <= 0 || n <= 0) return;
   check_packed(kern, b, k);
   if (k == 0) {
-    for (int64_t r = 0; r < m; ++r)
-      for (int64_t j = 0; j < n; ++j) c[r * ldc + j] = beta == 0.0f ? 0.0f : beta * c[r * ldc + j];
+    scale_c(m, n, beta, c, ldc);
     return;
   }
   const int64_t block_m = kern.mr * kBf16RowPanels;
@@ -180,8 +183,7 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
   bf16_kernels();  // the error before any work where there are no bfloat16 kernels
   if (m <= 0 || n <= 0) return;
   if (k == 0) {
-    for (int64_t r = 0; r < m; ++r)
-      for (int64_t j = 0; j < n; ++j) c[r * ldc + j] = beta == 0.0f ? 0.0f : beta * c[r * ldc + j];
+    scale_c(m, n, beta, c, ldc);
     return;
   }
   // B's bfloat16 panels in storage kept by this thread: no allocation, no page faults, call

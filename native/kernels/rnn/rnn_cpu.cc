@@ -262,6 +262,37 @@ struct ShareProducts {
   std::unique_ptr<ShareProduct> candidate;
 };
 
+// Points a step kernel's saved-state arguments at processing step s: its mask, h_prev,
+// gates, c_prev and c (LSTM), aux (GRU) and h_rec (recurrent dropout), as forward writes
+// them and backward reads them.
+void point_at_step(const RnnConfig& c, const CacheLayout& saved, const uint8_t* mask, const float* recurrent_mask,
+                   int64_t s, CellStep* step) {
+  const int64_t H = c.units, t = time_of(c, s);
+  step->mask = mask ? mask + t : nullptr;
+  step->h_prev = saved.hprev + t * H;
+  step->gates = saved.gates + t * c.gates() * H;
+  if (c.cell == CellType::Lstm) {
+    step->c_prev = s == 0 ? saved.c0 : saved.cnew + time_of(c, s - 1) * H;
+    step->c_prev_stride = s == 0 ? H : c.steps * H;
+    step->c = saved.cnew + t * H;
+  }
+  if (c.cell == CellType::Gru) step->aux = saved.aux + t * H;
+  if (recurrent_mask) step->h_rec = saved.hrec + t * H;
+}
+
+// A share's products with op(U) (forward: U, backward: U^T) and, for GRU reset_before, with
+// the candidate's block.
+ShareProducts share_products(const RnnConfig& c, const RnnWeights<float>& w, const RecurrentMatrix& main,
+                             const RecurrentMatrix& candidate, bool trans, Split split, const Block& k) {
+  const int64_t GH = c.gates() * c.units;
+  const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16, in_place = reads_in_place(c, split);
+  ShareProducts share{k, ShareProduct(main, trans, w.recurrent_kernel, GH, in_place, bf16, k), nullptr};
+  if (c.cell == CellType::Gru && !c.reset_after) {
+    share.candidate.reset(new ShareProduct(candidate, trans, w.recurrent_kernel + 2 * c.units, GH, in_place, bf16, k));
+  }
+  return share;
+}
+
 // Runs a pass (forward or backward: pass.phases(), pass.run(phase, products)) over the
 // split: Rows, each thread its rows through every phase; Units, phase by phase over the
 // unit slices. The products are made (and packed) on the thread that will use them.
@@ -306,13 +337,7 @@ struct ForwardPass {
   int64_t phases() const { return c.steps * subs(); }
 
   ShareProducts products(Split split, const Block& k) const {
-    const int64_t GH = c.gates() * c.units;
-    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16, in_place = reads_in_place(c, split);
-    ShareProducts share{k, ShareProduct(u_main, false, w.recurrent_kernel, GH, in_place, bf16, k), nullptr};
-    if (gru_before()) {
-      share.candidate.reset(new ShareProduct(u_candidate, false, w.recurrent_kernel + 2 * c.units, GH, in_place, bf16, k));
-    }
-    return share;
+    return share_products(c, w, u_main, u_candidate, false, split, k);
   }
 
   void run(int64_t phase, ShareProducts& share) const {
@@ -321,10 +346,8 @@ struct ForwardPass {
     const Block& k = share.block;
     const int64_t r0 = k.row_begin, r1 = k.row_end, u0 = k.unit_begin, u1 = k.unit_end;
     CellStep step = base;
-    step.mask = io.mask ? io.mask + t : nullptr;
+    point_at_step(c, saved, io.mask, io.recurrent_mask, s, &step);
     step.xproj = xproj + t * GH;
-    step.h_prev = saved.hprev + t * H;
-    step.gates = saved.gates + t * GH;
     if (s + 1 < T) {
       step.h = saved.hprev + time_of(c, s + 1) * H;
       step.h_stride = row_stride;
@@ -333,13 +356,6 @@ struct ForwardPass {
       step.h_stride = H;
     }
     step.y = io.y ? io.y + s * H : nullptr;
-    if (c.cell == CellType::Lstm) {
-      step.c_prev = s == 0 ? saved.c0 : saved.cnew + time_of(c, s - 1) * H;
-      step.c_prev_stride = s == 0 ? H : row_stride;
-      step.c = saved.cnew + t * H;
-    }
-    if (c.cell == CellType::Gru) step.aux = saved.aux + t * H;
-    if (io.recurrent_mask) step.h_rec = saved.hrec + t * H;
 
     if (phase % subs() == 0) {
       if (split == Split::Rows && s + 1 < T) {  // the next step's rows of the arrays this one streams through
@@ -401,13 +417,7 @@ struct BackwardPass {
   int64_t phases() const { return c.steps * subs() + 1; }
 
   ShareProducts products(Split split, const Block& k) const {
-    const int64_t GH = c.gates() * c.units;
-    const bool bf16 = c.mixed_precision == MixedPrecision::Bfloat16, in_place = reads_in_place(c, split);
-    ShareProducts share{k, ShareProduct(ut_main, true, w.recurrent_kernel, GH, in_place, bf16, k), nullptr};
-    if (gru_before()) {
-      share.candidate.reset(new ShareProduct(ut_candidate, true, w.recurrent_kernel + 2 * c.units, GH, in_place, bf16, k));
-    }
-    return share;
+    return share_products(c, w, ut_main, ut_candidate, true, split, k);
   }
 
   // dh (+)= dG(s) U^T over the share, and the truncation of BPTT below step s.
@@ -448,19 +458,10 @@ struct BackwardPass {
       if (g.dy) prefetch_rows(g.dy + (s - 1) * H, row_stride, r0, r1, H);
     }
     CellStep step = base;
-    step.mask = in.mask ? in.mask + t : nullptr;
-    step.h_prev = saved.hprev + t * H;
-    step.gates = saved.gates + t * GH;
+    point_at_step(c, saved, in.mask, in.recurrent_mask, s, &step);
     step.dy = g.dy ? g.dy + s * H : nullptr;
     step.dgx = dgx + t * GH;
     step.dgh = c.cell == CellType::Gru && c.reset_after ? dgh + t * GH : nullptr;
-    if (c.cell == CellType::Lstm) {
-      step.c_prev = s == 0 ? saved.c0 : saved.cnew + time_of(c, s - 1) * H;
-      step.c_prev_stride = s == 0 ? H : row_stride;
-      step.c = saved.cnew + t * H;
-    }
-    if (c.cell == CellType::Gru) step.aux = saved.aux + t * H;
-    if (in.recurrent_mask) step.h_rec = saved.hrec + t * H;
     switch (c.cell) {
       case CellType::SimpleRnn: kern.cells.rnn_backward(step, r0, r1, u0, u1); break;
       case CellType::Lstm: kern.cells.lstm_backward(step, r0, r1, u0, u1); break;
