@@ -36,10 +36,10 @@ test('a save whose model.json rename fails leaves the old model loadable', async
   } finally {
     fsModule.renameSync = rename;
   }
-  t.is(await prediction(await loadModel(dir)), await prediction(old));
+  t.is(await prediction((await loadModel(dir)) as Sequential), await prediction(old));
   t.true(before.every((f) => fs.readdirSync(dir).includes(f)), 'the old files are all still there');
   await build(2).save(dir);
-  t.is(await prediction(await loadModel(dir)), await prediction(build(2)));
+  t.is(await prediction((await loadModel(dir)) as Sequential), await prediction(build(2)));
   t.false(fs.readdirSync(dir).some((f) => f.includes('.partial-')), 'no temporary files left');
 });
 
@@ -64,7 +64,7 @@ const models = [2, 3].map((seed) => r.sequential([L.lstm({ units: 48, returnSequ
     await new Promise((resolve) => setTimeout(resolve, 5 + ((round * 37) % 60)));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    const loaded = await loadModel(dir);
+    const loaded = (await loadModel(dir)) as Sequential;
     t.true(expected.has(await prediction(loaded)), `round ${round}: the model is one of the saved ones`);
   }
 });

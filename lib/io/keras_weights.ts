@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readZipArchive } from '../data/zip_archive';
-import type { Sequential } from '../models/sequential';
+import type { Model } from '../models/model';
 import { formatShape, shapeSize } from '../tensor';
 import { weightEntries } from './weight_manifest';
 
@@ -59,9 +59,9 @@ function collectDatasets(h5: H5, group: H5Group, path: string, out: { path: stri
 }
 
 /** The file name of each layer group (snake case of the class, counted per class). */
-function kerasLayerNames(model: Sequential): string[] {
+function kerasLayerNames(model: Model): string[] {
   const counts = new Map<string, number>();
-  return model.layers.map((layer) => {
+  return model.weightLayers().map((layer) => {
     const base = kerasSnakeCase(layer.className);
     const n = counts.get(base) ?? 0;
     counts.set(base, n + 1);
@@ -69,11 +69,9 @@ function kerasLayerNames(model: Sequential): string[] {
   });
 }
 
-async function importH5(model: Sequential, file: string, what: string): Promise<void> {
+async function importH5(model: Model, file: string, what: string): Promise<void> {
   const h5 = await h5wasm();
-  const inputShape = model.inputShape;
-  if (inputShape === undefined) throw new RangeError(`${what}: the model's input shape is unknown; build it first`);
-  const expected = weightEntries(model.layers, inputShape);
+  const expected = weightEntries(model.weightLayers());
   const signature = Buffer.alloc(8);
   const fd = openSync(file, 'r');
   try {
@@ -94,7 +92,7 @@ async function importH5(model: Sequential, file: string, what: string): Promise<
     if (!(layersGroup instanceof h5.Group)) throw new Error(`${what}: no 'layers' group: not a Keras 3 weights file (Keras 2 .h5 files are not supported)`);
     const names = kerasLayerNames(model);
     const datasets: { path: string; ds: H5Dataset }[] = [];
-    model.layers.forEach((layer, i) => {
+    model.weightLayers().forEach((layer, i) => {
       const found: { path: string; ds: H5Dataset }[] = [];
       const g = layersGroup.get(names[i]);
       if (g instanceof h5.Group) collectDatasets(h5, g, `layers/${names[i]}`, found);
@@ -128,7 +126,7 @@ async function importH5(model: Sequential, file: string, what: string): Promise<
   }
 }
 
-function checkKerasConfig(model: Sequential, configText: string, what: string): void {
+function checkKerasConfig(model: Model, configText: string, what: string): void {
   let config: { class_name?: unknown; config?: { layers?: { class_name?: unknown }[] } };
   try {
     config = JSON.parse(configText);
@@ -137,7 +135,7 @@ function checkKerasConfig(model: Sequential, configText: string, what: string): 
   }
   if (config.class_name !== 'Sequential') throw new Error(`${what}: the saved model is a ${JSON.stringify(config.class_name)}, not a Sequential model`);
   const theirs = (config.config?.layers ?? []).map((l) => l.class_name).filter((c) => c !== 'InputLayer');
-  const mine = model.layers.map((l) => l.className);
+  const mine = model.weightLayers().map((l) => l.className);
   if (theirs.join(',') !== mine.join(',')) {
     throw new Error(`${what}: the saved model's layers are ${theirs.join(', ')}; this model's are ${mine.join(', ')}`);
   }
@@ -148,7 +146,7 @@ function checkKerasConfig(model: Sequential, configText: string, what: string): 
  * have the same architecture (layer classes, units, options). Shapes are checked weight by
  * weight; a mismatch names the layer and both shapes.
  */
-export async function importKerasWeights(model: Sequential, path: string): Promise<void> {
+export async function importKerasWeights(model: Model, path: string): Promise<void> {
   const what = `importKerasWeights(${path})`;
   const size = statSync(path).size;
   if (size > MAX_FILE_BYTES) throw new Error(`${what}: the file has ${size} bytes, more than the ${MAX_FILE_BYTES} allowed`);

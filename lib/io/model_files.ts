@@ -21,11 +21,14 @@ const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 const OWN_BINARY = /^(weights|optimizer)\.[0-9a-f]{16}\.bin$/;
 
 export interface SavedCompile {
+  /** The first output with a loss: its loss, fromLogits and metrics (what TensorFlow.js reads). */
   loss: LossName;
   fromLogits: boolean;
   /** The metric names as compile received them. */
   metrics: string[];
   optimizer: OptimizerSpec;
+  /** With several outputs: each output's loss (null: none), loss weight and metric names. */
+  outputs?: ({ loss: LossName; fromLogits: boolean; weight: number; metrics: string[] } | null)[];
 }
 
 export interface SavedOptimizer {
@@ -193,6 +196,13 @@ function readCompile(v: unknown, what: string): SavedCompile | undefined {
     if (typeof o[key] !== 'number' || !Number.isFinite(o[key] as number)) throw new Error(`${what}: optimizer ${key} must be a finite number, received ${JSON.stringify(o[key])}`);
   }
   if (typeof o.nesterov !== 'boolean') throw new Error(`${what}: optimizer nesterov must be a boolean`);
+  if (v.outputs !== undefined) {
+    const ok = (e: unknown) =>
+      e === null ||
+      (isRecord(e) && typeof e.loss === 'string' && Object.prototype.hasOwnProperty.call(LOSS_KERAS, e.loss) && typeof e.fromLogits === 'boolean' &&
+        typeof e.weight === 'number' && Number.isFinite(e.weight) && e.weight >= 0 && Array.isArray(e.metrics) && e.metrics.every((m) => typeof m === 'string'));
+    if (!Array.isArray(v.outputs) || v.outputs.length > 10_000 || !v.outputs.every(ok)) throw new Error(`${what}: userDefinedMetadata.recurrent.compile.outputs is malformed`);
+  }
   return v as unknown as SavedCompile;
 }
 

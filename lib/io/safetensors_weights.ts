@@ -11,7 +11,7 @@ import { GRU } from '../layers/gru';
 import type { Layer } from '../layers/layer';
 import { RecurrentLayer } from '../layers/recurrent';
 import { TimeDistributed } from '../layers/time_distributed';
-import type { Sequential } from '../models/sequential';
+import type { Model } from '../models/model';
 import { formatShape, Shape } from '../tensor';
 import { writeFileAtomic } from './atomic_write';
 import { biasFromTorch, kernelFromTorch, transpose } from './gate_layout';
@@ -21,15 +21,9 @@ import { matchManifest, weightEntries } from './weight_manifest';
 /** A safetensors file can hold any model we could train; this refuses absurd ones before reading. */
 const MAX_FILE_BYTES = 8 * 1024 ** 3;
 
-function modelInputShape(model: Sequential, what: string): Shape {
-  const s = model.inputShape;
-  if (s === undefined) throw new RangeError(`${what}: the model's input shape is unknown; build it first`);
-  return s;
-}
-
 /** Writes the model's weights to a safetensors file (F32, Keras names and shapes), crash-safely. */
-export async function exportSafetensors(model: Sequential, path: string): Promise<void> {
-  const entries = weightEntries(model.layers, modelInputShape(model, `exportSafetensors(${path})`));
+export async function exportSafetensors(model: Model, path: string): Promise<void> {
+  const entries = weightEntries(model.weightLayers());
   const values = model.getWeights();
   const file = serializeSafetensors(
     entries.map((e, i) => [e.name, { shape: e.shape, data: values[i].data as Float32Array }]),
@@ -53,11 +47,10 @@ function readFile(path: string, what: string): Buffer {
 }
 
 /** Loads weights from a safetensors file (Keras-named, or a PyTorch state_dict) into `model`. */
-export async function importSafetensors(model: Sequential, source: string | Uint8Array, options: ImportSafetensorsOptions = {}): Promise<void> {
+export async function importSafetensors(model: Model, source: string | Uint8Array, options: ImportSafetensorsOptions = {}): Promise<void> {
   const what = typeof source === 'string' ? `importSafetensors(${source})` : 'importSafetensors(buffer)';
   const { tensors } = parseSafetensors(typeof source === 'string' ? readFile(source, what) : source, what);
-  const inputShape = modelInputShape(model, what);
-  const expected = weightEntries(model.layers, inputShape);
+  const expected = weightEntries(model.weightLayers());
   let values: Float32Array[];
   const names = [...tensors.keys()];
   if (names.length > 0 && names.every((n) => n.includes('/'))) {
@@ -65,7 +58,7 @@ export async function importSafetensors(model: Sequential, source: string | Uint
     const found = names.map((name) => ({ name, shape: (tensors.get(name) as NamedTensor).shape, dtype: 'float32' as const }));
     values = matchManifest(expected, found, what).map((j) => (tensors.get(names[j]) as NamedTensor).data);
   } else {
-    values = fromTorch(model.layers, inputShape, tensors, options.modules, what);
+    values = fromTorch(model.weightLayers(), tensors, options.modules, what);
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -102,7 +95,7 @@ function key(unit: TorchUnit, name: string): string {
   return unit.module === '' ? name : `${unit.module}.${name}`;
 }
 
-function fromTorch(layers: readonly Layer[], inputShape: Shape, tensors: Map<string, NamedTensor>, modules: string[] | undefined, what: string): Float32Array[] {
+function fromTorch(layers: readonly Layer[], tensors: Map<string, NamedTensor>, modules: string[] | undefined, what: string): Float32Array[] {
   const units = torchUnits(tensors, modules);
   const used = new Set<string>();
   const take = (name: string, shape: number[] | undefined, optional = false): Float32Array | undefined => {
@@ -119,7 +112,6 @@ function fromTorch(layers: readonly Layer[], inputShape: Shape, tensors: Map<str
   };
   const out: Float32Array[] = [];
   let u = 0;
-  let shape = inputShape;
   const nextUnit = (layer: Layer): TorchUnit => {
     const unit = units[u++];
     if (!unit) throw new Error(`${what}: the file has no module left for layer '${layer.name}' (${layer.className})`);
@@ -141,7 +133,8 @@ function fromTorch(layers: readonly Layer[], inputShape: Shape, tensors: Map<str
     else if (bih || bhh) throw new Error(`${what}: ${where} has useBias false, but the file has biases for it`);
   };
   for (const layer of layers) {
-    const features = shape[shape.length - 1] as number;
+    // The input features: the first dimension of the layer's kernel.
+    const features = layer.weights().find((w) => w.name.endsWith('kernel'))?.shape[0] ?? 0;
     if (layer instanceof Embedding) {
       const unit = nextUnit(layer);
       out.push(take(key(unit, 'weight'), [layer.inputDim, layer.outputDim]) as Float32Array);
@@ -161,7 +154,6 @@ function fromTorch(layers: readonly Layer[], inputShape: Shape, tensors: Map<str
       recurrent(layer.forwardLayer, unit, false, features, `layer '${layer.name}'`);
       recurrent(layer.backwardLayer, unit, true, features, `layer '${layer.name}'`);
     }
-    shape = layer.computeOutputShape(shape);
   }
   const left = [...tensors.keys()].filter((n) => !used.has(n));
   if (u < units.length || left.length > 0) {
