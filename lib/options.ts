@@ -128,6 +128,7 @@ export function checkedOptions<T extends object>(what: string, options: T | unde
 }
 
 /** An own property of a lookup table, or undefined (never one of Object.prototype's). */
-export function ownEntry<V>(table: Readonly<Record<string, V>>, key: unknown): V | undefined {
+export function ownEntry<V>(table: Readonly<Record<string, V>> | undefined | null, key: unknown): V | undefined {
+  if (table === null || typeof table !== 'object') return undefined;
   return typeof key === 'string' && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }

@@ -50,28 +50,30 @@ export class ModelGraph {
     return this.layers.filter((l) => !(l instanceof InputLayer));
   }
 
+  /**
+   * Nodes as Keras orders them: by depth (the longest path to an output) from the inputs'
+   * side, ties in the order they were made; inputs first, in the model's input order.
+   */
   private orderNodes(): LayerNode[] {
     const inputNodes = new Set(this.inputs.map((t) => t.node));
-    const order: LayerNode[] = [];
+    const depth = new Map<LayerNode, number>();
     const state = new Map<LayerNode, 'visiting' | 'done'>();
-    const visit = (node: LayerNode): void => {
-      const s = state.get(node);
-      if (s === 'done') return;
-      if (s === 'visiting') throw new RangeError(`${this.name}: the graph has a cycle through layer '${node.layer.name}'`);
+    const visit = (node: LayerNode, d: number): void => {
+      if (state.get(node) === 'visiting') throw new RangeError(`${this.name}: the graph has a cycle through layer '${node.layer.name}'`);
       if (node.layer instanceof InputLayer && !inputNodes.has(node)) {
         throw new RangeError(
           `${this.name}: an output depends on input '${node.layer.name}', which is not among the model's inputs (${this.inputs.map((t) => `'${t.name}'`).join(', ')})`,
         );
       }
+      if ((depth.get(node) ?? -1) >= d && state.get(node) === 'done') return;
+      depth.set(node, Math.max(d, depth.get(node) ?? 0));
       state.set(node, 'visiting');
-      for (const t of node.inputs) visit(t.node);
+      for (const t of node.inputs) visit(t.node, d + 1);
       state.set(node, 'done');
-      order.push(node);
     };
-    for (const t of this.inputs) visit(t.node);
-    for (const t of this.outputs) visit(t.node);
-    // Inputs first, in the model's input order; then the rest as visited.
-    const rest = order.filter((n) => !inputNodes.has(n));
+    for (const t of this.outputs) visit(t.node, 0);
+    const rest = [...depth.keys()].filter((n) => !inputNodes.has(n));
+    rest.sort((a, b) => (depth.get(b) as number) - (depth.get(a) as number) || a.serial - b.serial);
     return [...this.inputs.map((t) => t.node), ...rest];
   }
 

@@ -24,9 +24,13 @@ export class SymbolicTensor {
   }
 }
 
+let nodesMade = 0;
+
 /** One application of a layer: the tensors it read and the tensors it wrote. */
 export class LayerNode {
   private written: SymbolicTensor[] = [];
+  /** Counts nodes in the order they were made (the tie-break of a model's node order). */
+  readonly serial = nodesMade++;
   constructor(
     readonly layer: Layer,
     readonly inputs: readonly SymbolicTensor[],
