@@ -61,7 +61,8 @@ function identityJson<T>(check: (v: unknown) => Checked<T>): Pick<OptionKind<T>,
 export function integer(min: number, max: number, probes?: readonly unknown[]): OptionKind<number> {
   const check = (v: unknown): Checked<number> => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : INVALID);
   const expected = min === 1 ? `a positive integer${max < Number.MAX_SAFE_INTEGER ? ` (at most ${max})` : ''}` : `an integer in [${min}, ${max}]`;
-  return { expected, check, ...identityJson(check), probes: probes ?? [min - 1, min, max, max + 1, 2.5, `${min}`, NaN] };
+  // Probes stay small where valid (a model of the maximum size would be enormous).
+  return { expected, check, ...identityJson(check), probes: probes ?? [min - 1, min, min + 2, max + 1, 2.5, `${min}`, NaN, null] };
 }
 
 /** Sizes of an axis: units, outputDim, n (at most 2^24, as native code takes them). */
