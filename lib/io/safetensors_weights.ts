@@ -4,17 +4,11 @@
 // weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, and _reverse for
 // bidirectional), converting layouts layer by layer onto the model's architecture.
 import { readFileSync, statSync } from 'node:fs';
-import { Bidirectional } from '../layers/bidirectional';
-import { Dense } from '../layers/dense';
-import { Embedding } from '../layers/embedding';
-import { GRU } from '../layers/gru';
 import type { Layer } from '../layers/layer';
-import { RecurrentLayer } from '../layers/recurrent';
-import { TimeDistributed } from '../layers/time_distributed';
 import type { Model } from '../models/model';
-import { formatShape, Shape } from '../tensor';
+import { formatShape } from '../tensor';
+import type { TorchModule } from './torch_module';
 import { writeFileAtomic } from './atomic_write';
-import { biasFromTorch, kernelFromTorch, transpose } from './gate_layout';
 import { NamedTensor, parseSafetensors, serializeSafetensors } from './safetensors';
 import { matchManifest, weightEntries } from './weight_manifest';
 
@@ -98,13 +92,13 @@ function key(unit: TorchUnit, name: string): string {
 function fromTorch(layers: readonly Layer[], tensors: Map<string, NamedTensor>, modules: string[] | undefined, what: string): Float32Array[] {
   const units = torchUnits(tensors, modules);
   const used = new Set<string>();
-  const take = (name: string, shape: number[] | undefined, optional = false): Float32Array | undefined => {
+  const take = (name: string, shape: number[], optional: boolean): Float32Array | undefined => {
     const t = tensors.get(name);
     if (!t) {
       if (optional) return undefined;
       throw new Error(`${what}: the file has no tensor '${name}' (tensors: ${[...tensors.keys()].slice(0, 20).join(', ')})`);
     }
-    if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new Error(`${what}: tensor '${name}' has shape ${formatShape(t.shape)}, the model needs ${formatShape(shape)}`);
     }
     used.add(name);
@@ -112,48 +106,15 @@ function fromTorch(layers: readonly Layer[], tensors: Map<string, NamedTensor>, 
   };
   const out: Float32Array[] = [];
   let u = 0;
-  const nextUnit = (layer: Layer): TorchUnit => {
+  for (const layer of layers) {
+    if (layer.weights().length === 0) continue;
     const unit = units[u++];
     if (!unit) throw new Error(`${what}: the file has no module left for layer '${layer.name}' (${layer.className})`);
-    return unit;
-  };
-  const recurrent = (layer: RecurrentLayer, unit: TorchUnit, reverse: boolean, features: number, where: string): void => {
-    if (layer instanceof GRU && !layer.resetAfter) {
-      throw new Error(`${what}: ${where} is a GRU with resetAfter false; PyTorch's nn.GRU computes resetAfter true`);
-    }
-    const H = layer.units;
-    const G = layer.gates;
-    const p = unit.module === '' ? '' : `${unit.module}.`;
-    const s = `${unit.suffix}${reverse ? '_reverse' : ''}`;
-    out.push(kernelFromTorch(layer.cell, take(`${p}weight_ih${s}`, [G * H, features]) as Float32Array, features, H));
-    out.push(kernelFromTorch(layer.cell, take(`${p}weight_hh${s}`, [G * H, H]) as Float32Array, H, H));
-    const bih = take(`${p}bias_ih${s}`, [G * H], true);
-    const bhh = take(`${p}bias_hh${s}`, [G * H], true);
-    if (layer.useBias) out.push(biasFromTorch(layer.cell, bih ?? new Float32Array(G * H), bhh ?? new Float32Array(G * H), H));
-    else if (bih || bhh) throw new Error(`${what}: ${where} has useBias false, but the file has biases for it`);
-  };
-  for (const layer of layers) {
-    // The input features: the first dimension of the layer's kernel.
-    const features = layer.weights().find((w) => w.name.endsWith('kernel'))?.shape[0] ?? 0;
-    if (layer instanceof Embedding) {
-      const unit = nextUnit(layer);
-      out.push(take(key(unit, 'weight'), [layer.inputDim, layer.outputDim]) as Float32Array);
-    } else if (layer instanceof Dense || layer instanceof TimeDistributed) {
-      const dense = layer instanceof Dense ? layer : layer.layer;
-      const unit = nextUnit(layer);
-      out.push(transpose(take(key(unit, 'weight'), [dense.units, features]) as Float32Array, dense.units, features));
-      const bias = take(key(unit, 'bias'), [dense.units], true);
-      if (dense.useBias) out.push(bias ?? new Float32Array(dense.units));
-      else if (bias) throw new Error(`${what}: layer '${layer.name}' has useBias false, but the file has ${key(unit, 'bias')}`);
-    } else if (layer instanceof RecurrentLayer) {
-      const unit = nextUnit(layer);
-      if (layer.goBackwards) throw new Error(`${what}: layer '${layer.name}' has goBackwards; PyTorch has no such layer`);
-      recurrent(layer, unit, false, features, `layer '${layer.name}'`);
-    } else if (layer instanceof Bidirectional) {
-      const unit = nextUnit(layer);
-      recurrent(layer.forwardLayer, unit, false, features, `layer '${layer.name}'`);
-      recurrent(layer.backwardLayer, unit, true, features, `layer '${layer.name}'`);
-    }
+    const module: TorchModule = {
+      where: `${what}: layer '${layer.name}' (module '${unit.module}')`,
+      take: (name, shape, options = {}) => take(key(unit, `${name}${name.includes('_ih') || name.includes('_hh') ? unit.suffix : ''}${options.reverse ? '_reverse' : ''}`), shape, options.optional ?? false),
+    };
+    out.push(...layer.fromTorch(module));
   }
   const left = [...tensors.keys()].filter((n) => !used.has(n));
   if (u < units.length || left.length > 0) {

@@ -3,6 +3,7 @@
 // final states follow the output: the forward layer's h (c), then the backward layer's.
 import type { LayerSpec } from '../graph_spec';
 import type { SymbolicTensor } from '../models/symbolic_tensor';
+import type { TorchModule } from '../io/torch_module';
 import { describe } from '../options';
 import { oneOf, option, OptionTable } from './declaration';
 import { ApplyOptions, Layer, LayerConfig, LayerKindDeclaration, TensorType, toSymbolicList, WeightInfo } from './layer';
@@ -69,6 +70,12 @@ export class Bidirectional extends Layer {
   override weightsFor(inputs: TensorType[]): WeightInfo[] {
     const named = (l: RecurrentLayer) => l.weightsFor([inputs[0]]).map((w) => ({ ...w, name: `${l.name}/${w.name}` }));
     return [...named(this.forwardLayer), ...named(this.backwardLayer)];
+  }
+
+  /** A bidirectional nn.LSTM / nn.GRU / nn.RNN level: the forward tensors, then the _reverse ones. */
+  override fromTorch(m: TorchModule): Float32Array[] {
+    for (const l of [this.forwardLayer, this.backwardLayer]) if (!l.isBuilt) l.build(this.built);
+    return [...this.forwardLayer.fromTorch(m, false), ...this.backwardLayer.fromTorch(m, true)];
   }
 
   toSpec(): LayerSpec {

@@ -2,6 +2,8 @@
 // Keras's TimeDistributed(Dense)). The mask of a sequence passes through.
 import type { DenseActivation, LayerSpec, Regularizer } from '../graph_spec';
 import { glorotUniform, Initializer, InitializerLike, zeros } from '../initializers';
+import { transpose } from '../io/gate_layout';
+import { required, TorchModule } from '../io/torch_module';
 import { boolean, initializer, oneOf, option, OptionTable, positiveInt, regularizer, REQUIRED } from './declaration';
 import { Layer, LayerConfig, LayerKindDeclaration, TensorType, weight, WeightInfo } from './layer';
 import { unitsShorthand } from './simple_rnn';
@@ -60,6 +62,16 @@ export class Dense extends Layer {
     const features = this.knownLastAxis(inputs[0]);
     const out = [weight('kernel', [features, this.units], this.trainable, this.options.kernelInitializer as Initializer)];
     if (this.useBias) out.push(weight('bias', [this.units], this.trainable, this.options.biasInitializer as Initializer));
+    return out;
+  }
+
+  /** nn.Linear: weight [units, F] (transposed to Keras's kernel [F, units]), bias [units]. */
+  override fromTorch(m: TorchModule): Float32Array[] {
+    const features = this.weights()[0].shape[0];
+    const out = [transpose(required(m, 'weight', [this.units, features]), this.units, features)];
+    const bias = m.take('bias', [this.units], { optional: true });
+    if (this.useBias) out.push(bias ?? new Float32Array(this.units));
+    else if (bias) throw new Error(`${m.where}: the layer has useBias false, but the module has a bias`);
     return out;
   }
 

@@ -1,6 +1,7 @@
 // Embedding: token ids [T] -> vectors [T, outputDim]; id 0 may mark padding (maskZero).
 import type { LayerSpec, Regularizer } from '../graph_spec';
 import { Initializer, InitializerLike, randomUniform } from '../initializers';
+import { required, TorchModule } from '../io/torch_module';
 import { boolean, initializer, integer, option, OptionTable, positiveInt, regularizer, REQUIRED } from './declaration';
 import { Layer, LayerConfig, LayerKindDeclaration, TensorType, weight, WeightInfo } from './layer';
 
@@ -46,6 +47,9 @@ export class Embedding extends Layer {
   get maskZero(): boolean {
     return this.options.maskZero as boolean;
   }
+  override get tokenVocabulary(): number {
+    return this.inputDim;
+  }
   get inputLength(): number | undefined {
     return this.options.inputLength as number | undefined;
   }
@@ -63,6 +67,11 @@ export class Embedding extends Layer {
 
   override weightsFor(): WeightInfo[] {
     return [weight('embeddings', [this.inputDim, this.outputDim], this.trainable, this.options.embeddingsInitializer as Initializer)];
+  }
+
+  /** nn.Embedding: weight [inputDim, outputDim], as Keras keeps it. */
+  override fromTorch(m: TorchModule): Float32Array[] {
+    return [required(m, 'weight', [this.inputDim, this.outputDim])];
   }
 
   toSpec(): LayerSpec {

@@ -6,6 +6,7 @@
 import type { LayerSpec } from '../graph_spec';
 import type { Initializer } from '../initializers';
 import { LayerNode, SymbolicTensor } from '../models/symbolic_tensor';
+import type { TorchModule } from '../io/torch_module';
 import { describe } from '../options';
 import { SeededRandom } from '../random';
 import { DType, formatShape, Shape, shapeSize } from '../tensor';
@@ -104,6 +105,11 @@ export abstract class Layer {
 
   // ---- What each kind defines.
 
+  /** The vocabulary size of a layer that reads int32 token ids (an Embedding); undefined for the others. */
+  get tokenVocabulary(): number | undefined {
+    return undefined;
+  }
+
   /** Output types for these input types; throws naming the layer on a misfit. */
   abstract outputTypes(inputs: TensorType[]): TensorType[];
 
@@ -158,6 +164,15 @@ export abstract class Layer {
   /** The layer's Keras JSON config (name, trainable, dtype and its declared options). */
   getConfig(): Record<string, unknown> {
     return { name: this.name, trainable: this.trainable, dtype: 'float32', ...optionsToJson(this.declaration.options, this.options) };
+  }
+
+  /**
+   * The layer's weights (Keras layout) from the PyTorch module that holds them
+   * (importSafetensors); only layers with weights are asked, and only those with a PyTorch
+   * counterpart answer.
+   */
+  fromTorch(module: TorchModule): Float32Array[] {
+    throw new Error(`${module.where}: a ${this.className} layer has no PyTorch counterpart`);
   }
 
   /** The layer as Keras JSON (lib/io/topology.ts adds the graph's connections). */

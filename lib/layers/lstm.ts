@@ -3,6 +3,7 @@
 // o sees c_t, through three weight vectors of [units].
 import type { RecurrentSpec } from '../graph_spec';
 import type { Initializer } from '../initializers';
+import type { TorchModule } from '../io/torch_module';
 import { SeededRandom } from '../random';
 import { boolean, option } from './declaration';
 import { LayerJson, LayerKindDeclaration, TensorType, weight, WeightInfo } from './layer';
@@ -62,6 +63,10 @@ export class LSTM extends RecurrentLayer {
   }
   override toSpec(): RecurrentSpec {
     return { ...super.toSpec(), peephole: this.peephole };
+  }
+  override fromTorch(m: TorchModule, reverse = false): Float32Array[] {
+    if (this.peephole) throw new Error(`${m.where}: an LSTM with peepholes; PyTorch's nn.LSTM has none`);
+    return super.fromTorch(m, reverse);
   }
   /** With peepholes, Keras 2's form: RNN(PeepholeLSTMCell) with the sequence options on the RNN. */
   override toJson(): LayerJson {

@@ -6,6 +6,8 @@ import type { RecurrentActivation, RecurrentSpec, Regularizer } from '../graph_s
 import { glorotUniform, Initializer, orthogonal, zeros } from '../initializers';
 import type { InitializerLike } from '../initializers';
 import type { SymbolicTensor } from '../models/symbolic_tensor';
+import { biasFromTorch, kernelFromTorch } from '../io/gate_layout';
+import { required, TorchModule } from '../io/torch_module';
 import { SeededRandom } from '../random';
 import { formatShape } from '../tensor';
 import { boolean, fraction, initializer, oneOf, option, OptionTable, positiveInt, regularizer, REQUIRED } from './declaration';
@@ -184,6 +186,27 @@ export abstract class RecurrentLayer extends Layer {
       const shape = this.biasShape();
       out.push({ name: 'bias', shape, trainable: this.trainable, init: (random) => this.biasInit(random, shape) });
     }
+    return out;
+  }
+
+  /**
+   * nn.RNN / nn.LSTM / nn.GRU, one level (and with `reverse` its _reverse direction):
+   * weight_ih [G*H, F], weight_hh [G*H, H], bias_ih and bias_hh [G*H], gates reordered and
+   * biases merged into Keras's layout (lib/io/gate_layout.ts).
+   */
+  override fromTorch(m: TorchModule, reverse = false): Float32Array[] {
+    if (this.goBackwards && !reverse) throw new Error(`${m.where}: the layer has goBackwards; PyTorch has no such layer`);
+    const H = this.units;
+    const G = this.gates;
+    const features = this.knownLastAxis(this.built[0]);
+    const out = [
+      kernelFromTorch(this.cell, required(m, 'weight_ih', [G * H, features], reverse), features, H),
+      kernelFromTorch(this.cell, required(m, 'weight_hh', [G * H, H], reverse), H, H),
+    ];
+    const bih = m.take('bias_ih', [G * H], { optional: true, reverse });
+    const bhh = m.take('bias_hh', [G * H], { optional: true, reverse });
+    if (this.useBias) out.push(biasFromTorch(this.cell, bih ?? new Float32Array(G * H), bhh ?? new Float32Array(G * H), H));
+    else if (bih || bhh) throw new Error(`${m.where}: the layer has useBias false, but the module has biases`);
     return out;
   }
 

@@ -1,6 +1,7 @@
 // TimeDistributed(Dense): Dense applied to every time step, [T, F] -> [T, units]. The native
 // graph's Dense already acts on the last axis, so this is a Dense spec on [T, F] input.
 import type { LayerSpec } from '../graph_spec';
+import type { TorchModule } from '../io/torch_module';
 import { describe } from '../options';
 import { Dense } from './dense';
 import { Layer, LayerConfig, LayerKindDeclaration, TensorType, WeightInfo } from './layer';
@@ -34,6 +35,11 @@ export class TimeDistributed extends Layer {
 
   toSpec(): LayerSpec {
     return this.layer.toSpec(this.name);
+  }
+
+  override fromTorch(m: TorchModule): Float32Array[] {
+    if (!this.layer.isBuilt) this.layer.build(this.built);
+    return this.layer.fromTorch(m);
   }
 
   override getConfig(): Record<string, unknown> {

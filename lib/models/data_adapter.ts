@@ -5,7 +5,6 @@
 // Every value is checked: shapes against the model's per-sample shapes (null axes take
 // any size), token ids against the Embedding's vocabulary, targets against the loss,
 // weights and targets finite.
-import { Embedding } from '../layers/embedding';
 import { describe, ownEntry } from '../options';
 import { formatShape, indexText, Tensor, toTensor, TensorLike } from '../tensor';
 import { prepareTargets } from '../training/losses';
@@ -70,7 +69,8 @@ function shapeFits(want: readonly (number | null)[], got: readonly number[]): bo
 function vocabulary(graph: ModelGraph, k: number): { size: number; layer: string } | undefined {
   let best: { size: number; layer: string } | undefined;
   for (const node of graph.readers(graph.inputs[k])) {
-    if (node.layer instanceof Embedding && (!best || node.layer.inputDim < best.size)) best = { size: node.layer.inputDim, layer: node.layer.name };
+    const size = node.layer.tokenVocabulary;
+    if (size !== undefined && (!best || size < best.size)) best = { size, layer: node.layer.name };
   }
   return best;
 }

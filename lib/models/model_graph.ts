@@ -3,7 +3,6 @@
 // dtype of every input, per-batch shape inference, and the native GraphSpec. Sequential
 // models are the chain case: one input, each layer applied to the previous output.
 import type { GraphSpec, NodeSpec } from '../graph_spec';
-import { Embedding } from '../layers/embedding';
 import { InputLayer } from '../layers/input_layer';
 import type { Layer, TensorType } from '../layers/layer';
 import { DType, formatShape, Shape } from '../tensor';
@@ -95,7 +94,7 @@ export class ModelGraph {
 
   private resolveDtype(t: SymbolicTensor): DType {
     const readers = this.readers(t);
-    const embeddings = readers.filter((n) => n.layer instanceof Embedding).length;
+    const embeddings = readers.filter((n) => n.layer.tokenVocabulary !== undefined).length;
     if (t.dtype !== undefined) return t.dtype;
     if (embeddings === 0) return 'float32';
     if (embeddings === readers.length) return 'int32';

@@ -4,7 +4,6 @@
 import type { DType, Shape } from '../tensor';
 import { formatShape, Tensor } from '../tensor';
 import { Bidirectional } from '../layers/bidirectional';
-import { Embedding } from '../layers/embedding';
 import { InputLayer } from '../layers/input_layer';
 import { Layer } from '../layers/layer';
 import { describe } from '../options';
@@ -121,7 +120,7 @@ export class Sequential extends Model {
     if (shape === undefined) {
       throw new RangeError(`${this.name}: the input shape is unknown: give the first layer an inputShape, pass inputShape to sequential(), or call build(inputShape)`);
     }
-    const dtype: DType = this.stack[0] instanceof Embedding ? 'int32' : 'float32';
+    const dtype: DType = this.stack[0].tokenVocabulary !== undefined ? 'int32' : 'float32';
     const input = new InputLayer({ shape, dtype, name: `${this.name}_input` }).output();
     let x: SymbolicTensor = input;
     for (const layer of this.stack) {
@@ -139,7 +138,7 @@ export class Sequential extends Model {
     const shape = x instanceof Tensor ? x.shape : shapeOf(x);
     if (!shape || shape.length < 2) return;
     const per: Shape = shape.slice(1);
-    if (per.length >= 2 || this.stack[0] instanceof Embedding) per[0] = null;
+    if (per.length >= 2 || this.stack[0].tokenVocabulary !== undefined) per[0] = null;
     this.build(per);
   }
 
