@@ -6,6 +6,9 @@ export { NativeLoadError } from './native';
 export * as ops from './ops';
 export type { RnnLayerArgs, RnnLayerResult, RnnCell, RnnActivation, SgemmArgs } from './native';
 export * as data from './data/index';
+export * as decode from './decode/index';
+export { languageModel, LanguageModel } from './language_model';
+export type { GenerateOptions, LogLikelihood } from './language_model';
 
 // The Keras-style model API.
 export * as layers from './layers/index';

@@ -54,7 +54,7 @@ export class Functional extends Model {
     return text;
   }
 
-  protected topology(): unknown {
+  topology(): unknown {
     return functionalToJson(this.name, this.modelGraph);
   }
 }

@@ -579,7 +579,7 @@ export abstract class Model implements TrainingModel {
   // ---- Saving and loading.
 
   /** The architecture as Keras / TensorFlow.js JSON (lib/io/topology.ts). */
-  protected abstract topology(): unknown;
+  abstract topology(): unknown;
 
   /** What saving and loading read and restore (model_saving.ts). */
   private persistence(): Persistence {

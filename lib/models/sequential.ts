@@ -157,7 +157,7 @@ export class Sequential extends Model {
     return text;
   }
 
-  protected topology(): unknown {
+  topology(): unknown {
     return sequentialToJson(this.name, this.stack, this.inputShape as Shape);
   }
 }
