@@ -114,7 +114,8 @@ test('resumeFrom refuses a different architecture, a finished run and a file wit
 test('native setOptimizerState checks counts, lengths and values', async (t) => {
   const model = build();
   await model.fit(x, y, { epochs: 1, ...fitConfig });
-  const native = (model as unknown as { nativeModel: NativeModel }).nativeModel;
+  // The native model behind the public API (its runtime's current copy).
+  const native = (model as unknown as { runtime: { current(): NativeModel } }).runtime.current();
   const state = native.getOptimizerState!();
   t.is(state.step, 5);
   t.is(state.iterations, 5);

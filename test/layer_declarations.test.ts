@@ -73,6 +73,7 @@ for (const [name, kind] of Object.entries(KINDS)) {
           specFor(layer, kind);
         } catch (e) {
           tsError = (e as Error).message;
+          layer = undefined;
         }
         const fresh = kind.make({ ...kind.base });
         const spec = layer ? specFor(layer, kind) : specFor(fresh, kind, (s) => ((s as Record<string, unknown>)[key] = value));

@@ -80,7 +80,7 @@ export class LSTM extends RecurrentLayer {
 }
 
 /** Keys of a Keras RNN wrapper's config (the rest belong to its cell). */
-export const RNN_KEYS = ['name', 'trainable', 'dtype', 'return_sequences', 'return_state', 'go_backwards', 'stateful'];
+export const RNN_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'return_sequences', 'return_state', 'go_backwards', 'stateful'];
 
 export function lstm(config: LSTMConfig | number): LSTM {
   return new LSTM(unitsShorthand(config) as LSTMConfig);

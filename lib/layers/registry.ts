@@ -86,14 +86,15 @@ const KINDS = new Map<string, LayerKindEntry>([
     'RNN',
     {
       declaration: LSTM_KIND,
-      create: (_options, json, where) => {
+      create: (options, json, where) => {
         const cell = json.config.cell;
         if (!isLayerJson(cell) || cell.class_name !== 'PeepholeLSTMCell') {
           throw new Error(`${where}: an RNN layer is supported with a PeepholeLSTMCell cell, received ${isLayerJson(cell) ? `'${cell.class_name}'` : 'no cell'}`);
         }
         const merged: Record<string, unknown> = { ...cell.config };
         for (const k of RNN_KEYS) if (json.config[k] !== undefined) merged[k] = json.config[k];
-        return new LSTM({ ...optionsFromJson(`${where} cell`, LSTM_KIND.options, merged), ...common(merged), peephole: true } as never);
+        const shape = options.inputShape === undefined ? {} : { inputShape: options.inputShape };
+        return new LSTM({ ...optionsFromJson(`${where} cell`, LSTM_KIND.options, merged), ...common(merged), ...shape, peephole: true } as never);
       },
     },
   ],
