@@ -2,7 +2,7 @@
 // identity otherwise. The mask passes through.
 #include <cstring>
 
-#include "graph/dropout_mask.h"
+#include "kernels/dropout/dropout_mask.h"
 #include "graph/layers.h"
 
 namespace recurrent {
@@ -20,7 +20,7 @@ class DropoutLayer : public Layer {
     const int64_t n = ctx.batch * input_.size();
     factors_.resize(static_cast<size_t>(n));
     y_.resize(static_cast<size_t>(n));
-    dropout_factors(rate_, ctx.seed, ctx.step, stream_, factors_.data(), n);
+    dropout::dropout_factors_range(rate_, ctx.seed, ctx.step, stream_, factors_.data(), 0, n);
     for (int64_t i = 0; i < n; ++i) y_[i] = in.data[i] * factors_[i];
     Flow out = in;
     out.data = y_.data();

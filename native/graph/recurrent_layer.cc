@@ -3,7 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "graph/dropout_mask.h"
+#include "kernels/dropout/dropout_mask.h"
 #include "graph/layers.h"
 #include "kernels/rnn/rnn_cpu.h"
 
@@ -65,7 +65,7 @@ Flow RecurrentLayer::forward(const StepContext& ctx, const Flow& in) {
   dropped_ = ctx.training && dropout_ > 0.0f;
   if (dropped_) {
     drop_factors_.resize(static_cast<size_t>(B * I));
-    dropout_factors(dropout_, ctx.seed, ctx.step, stream_, drop_factors_.data(), B * I);
+    dropout::dropout_factors_range(dropout_, ctx.seed, ctx.step, stream_, drop_factors_.data(), 0, B * I);
     x_dropped_.resize(static_cast<size_t>(B * T * I));
     for (int64_t b = 0; b < B; ++b)
       for (int64_t t = 0; t < T; ++t)
@@ -80,8 +80,8 @@ Flow RecurrentLayer::forward(const StepContext& ctx, const Flow& in) {
   config_.recurrent_masked = recurrent_dropped_;
   if (recurrent_dropped_) {
     recurrent_factors_.resize(static_cast<size_t>(B * H));
-    dropout_factors(recurrent_dropout_, ctx.seed, ctx.step, stream_ | (uint64_t(1) << 48), recurrent_factors_.data(),
-                    B * H);
+    dropout::dropout_factors_range(recurrent_dropout_, ctx.seed, ctx.step, stream_ | (uint64_t(1) << 48),
+                                   recurrent_factors_.data(), 0, B * H);
   }
 
   const RnnWeights<float> w = weights();
