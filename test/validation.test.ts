@@ -87,18 +87,16 @@ test('compile options are checked and sent as the CompileSpec', async (t) => {
   model.compile({ optimizer: optimizers.adam({ learningRate: 1e-3, clipnorm: 1 }), loss: 'mse', metrics: ['mae', 'accuracy'] });
   await model.predict([[1, 2]]);
   t.deepEqual(backend.last.compiled[0], {
-    loss: 'meanSquaredError',
-    fromLogits: false,
-    metrics: ['meanAbsoluteError', 'categoricalAccuracy'],
+    losses: [{ loss: 'meanSquaredError', fromLogits: false, weight: 1, metrics: ['meanAbsoluteError', 'categoricalAccuracy'] }],
     optimizer: {
       kind: 'adam', learningRate: 1e-3, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, rho: 0.9,
       initialAccumulatorValue: 0.1, clipvalue: 0, clipnorm: 1, globalClipnorm: 0,
     },
   });
   model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-  t.deepEqual(backend.last.compiled[1].metrics, ['binaryAccuracy']);
+  t.deepEqual(backend.last.compiled[1].losses[0]?.metrics, ['binaryAccuracy']);
   model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['acc'] });
-  t.deepEqual(backend.last.compiled[2].metrics, ['sparseCategoricalAccuracy']);
+  t.deepEqual(backend.last.compiled[2].losses[0]?.metrics, ['sparseCategoricalAccuracy']);
 });
 
 test('the GraphSpec carries the layers, the input shape and dtype, and the initial weights', async (t) => {
@@ -113,8 +111,8 @@ test('the GraphSpec carries the layers, the input shape and dtype, and the initi
   const before = model.getWeights();
   await model.predict(tensor(new Int32Array([1, 2, 0, 3, 4, 0]), [2, 3]));
   const spec = backend.last.spec;
-  t.deepEqual(spec.inputShape, [3]);
-  t.is(spec.inputDtype, 'int32');
+  t.deepEqual(spec.inputs[0].shape, [3]);
+  t.is(spec.inputs[0].dtype, 'int32');
   t.is(spec.seed, 9);
   t.deepEqual(spec.layers.map((l) => l.kind), ['embedding', 'bidirectional', 'dense', 'rnn', 'dense']);
   const bi = spec.layers[1];

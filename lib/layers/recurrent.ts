@@ -134,6 +134,7 @@ export abstract class RecurrentLayer extends Layer {
       returnState: this.returnState,
       goBackwards: this.goBackwards,
       resetAfter: this.resetAfterFlag(),
+      peephole: false,
       dropout: this.dropout,
       recurrentDropout: this.recurrentDropout,
       stateful: this.stateful,

@@ -1,7 +1,7 @@
 // Where a NativeModel comes from. A Backend makes native models from a GraphSpec; the CPU
 // backend uses the addon's Model class. Everything above this file talks only to the
 // NativeModel interface of lib/graph_spec.ts.
-import type { GraphSpec, NativeModel } from '../graph_spec';
+import type { GraphSpec, NativeModel, NativeModelOptions } from '../graph_spec';
 import { cpu } from '../native';
 
 export interface Backend {
@@ -9,17 +9,17 @@ export interface Backend {
   createModel(spec: GraphSpec): NativeModel;
 }
 
-/** A native model on the CPU addon (`new binding.Model(spec)`). */
+/** A native model on the CPU addon (`new binding.Model(spec, { backend: 'cpu' })`). */
 export function createNativeModel(spec: GraphSpec): NativeModel {
   const { binding, file } = cpu();
-  const Model = binding.Model as (new (spec: GraphSpec) => NativeModel) | undefined;
+  const Model = binding.Model as (new (spec: GraphSpec, options: NativeModelOptions) => NativeModel) | undefined;
   if (typeof Model !== 'function') {
     throw new Error(
       `recurrent: the native addon at ${file} has no Model class (the native training graph); ` +
         'it predates the graph or was built without it: rebuild it with npm run build:native',
     );
   }
-  return new Model(spec);
+  return new Model(spec, { backend: 'cpu' });
 }
 
 export const cpuBackend: Backend = { name: 'cpu', createModel: createNativeModel };

@@ -1,7 +1,7 @@
 // Sequential: a stack of layers. TypeScript infers shapes, counts and initializes weights,
 // checks every input before native code sees it, and drives the training loops; the
 // native graph (made by a Backend from a GraphSpec) owns weights once it exists.
-import type { CompileSpec, GraphSpec, NativeModel } from '../graph_spec';
+import type { CompileSpec, GraphSpec, LayerSpec, NativeModel, NodeSpec } from '../graph_spec';
 import { matchManifest, weightEntries } from '../io/weight_manifest';
 import { ModelFiles, ModelFilesToWrite, readModelFiles, SavedOptimizer, TrainingPosition, writeModelFiles } from '../io/model_files';
 import { optimizerFromSpec } from '../io/optimizer_config';
@@ -366,7 +366,10 @@ export class Sequential implements TrainingModel {
 
   private compileSpec(): CompileSpec {
     const c = this.compiled as Compiled;
-    return { loss: c.loss.name, fromLogits: c.loss.fromLogits, optimizer: c.optimizer.spec(), metrics: c.metrics.map((m) => m.metric) };
+    return {
+      losses: [{ loss: c.loss.name, fromLogits: c.loss.fromLogits, weight: 1, metrics: c.metrics.map((m) => m.metric) }],
+      optimizer: c.optimizer.spec(),
+    };
   }
 
   private requireCompiled(call: string): Compiled {
@@ -440,10 +443,20 @@ export class Sequential implements TrainingModel {
     }
     const inputs = [perSample as Shape, ...this.layerShapes(perSample).slice(0, -1)];
     const weights = this.currentWeights().flat();
+    // The chain: node i applies layer i to the first output of node i - 1.
+    const layerSpecs = this.stack.map((layer, i) => layer.toSpec(inputs[i]));
+    const nodes: NodeSpec[] = [];
+    let last = 0;
+    for (const [i, s] of layerSpecs.entries()) {
+      const first = 1 + nodes.reduce((n, node) => n + node.outputs.length, 0);
+      nodes.push({ layer: i, inputs: [last], outputs: Array.from({ length: nodeOutputCount(s) }, (_, k) => first + k) });
+      last = first;
+    }
     const spec: GraphSpec = {
-      inputShape: [...perSample],
-      inputDtype: this.stack[0] instanceof Embedding ? 'int32' : 'float32',
-      layers: this.stack.map((layer, i) => layer.toSpec(inputs[i])),
+      inputs: [{ name: 'input', shape: [...perSample], dtype: this.stack[0] instanceof Embedding ? 'int32' : 'float32' }],
+      layers: layerSpecs,
+      nodes,
+      outputs: [last],
       seed: this.seed,
     };
     const native = this.backend.createModel(spec);
@@ -451,7 +464,7 @@ export class Sequential implements TrainingModel {
     if (this.compiled) native.compile(this.compileSpec());
     if (this.pendingOptimizer) this.applyOptimizerState(native, this.pendingOptimizer);
     const expected = this.outputShapeFor(new Tensor(new Float32Array(0), [0, ...perSample]));
-    const reported = native.outputShape();
+    const reported = native.outputShapes()[0];
     if (!shapesCompatible(expected, reported)) {
       throw new Error(`${this.name}: the native graph reports output shape ${formatShape(reported)}, expected ${formatShape(expected)}`);
     }
@@ -660,6 +673,13 @@ export class Sequential implements TrainingModel {
     this.restore(files, what);
     return { ...this.position };
   }
+}
+
+/** Values a node of this layer writes (a recurrent layer with returnState adds its final states). */
+function nodeOutputCount(s: LayerSpec): number {
+  if (s.kind === 'rnn') return s.returnState ? (s.cell === 'lstm' ? 3 : 2) : 1;
+  if (s.kind === 'bidirectional') return (s.mergeMode === null ? 2 : 1) + (s.forward.returnState ? (s.forward.cell === 'lstm' ? 4 : 2) : 0);
+  return 1;
 }
 
 function shapesCompatible(expected: readonly (number | null)[], received: readonly (number | null)[]): boolean {

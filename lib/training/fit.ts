@@ -1,7 +1,7 @@
 // The fit, evaluate and predict loops over a NativeModel: batches (shuffled by a seeded
 // permutation), one awaited native step per batch so the event loop stays free, means
 // weighted by each step's count, callbacks, validation, and the progress display.
-import type { NativeModel, StepArgs, StepResult } from '../graph_spec';
+import type { NativeModel, StepArgs, StepResult, TargetBatch } from '../graph_spec';
 import { deriveSeed, SeededRandom } from '../random';
 import { formatShape, shapeSize, Tensor } from '../tensor';
 import { Callback, Logs, TrainingModel } from './callbacks';
@@ -65,13 +65,13 @@ function stepArgs(data: Dataset, order: Int32Array | undefined, start: number, e
   const n = samples(data.x);
   const xRow = n === 0 ? 0 : data.x.size / n;
   const yRow = n === 0 ? 0 : data.y.size / n;
-  const args: StepArgs = {
-    x: takeRows(data.x.data, xRow, order, start, end),
-    y: takeRows(data.y.data, yRow, order, start, end),
+  const target: TargetBatch = { data: takeRows(data.y.data, yRow, order, start, end) };
+  if (data.sampleWeight) target.sampleWeight = takeRows(data.sampleWeight, 1, order, start, end);
+  return {
     batch: end - start,
+    inputs: [{ data: takeRows(data.x.data, xRow, order, start, end), shape: data.x.shape.slice(1) }],
+    targets: [target],
   };
-  if (data.sampleWeight) args.sampleWeight = takeRows(data.sampleWeight, 1, order, start, end);
-  return args;
 }
 
 /** Running means of loss and metrics, weighted by each step's count. */
@@ -82,9 +82,10 @@ class MeanLogs {
     this.sums = keys.map(() => 0);
   }
   add(r: StepResult): void {
-    const values = [r.loss, ...r.metrics];
+    const metrics = r.outputs[0]?.metrics ?? [];
+    const values = [r.loss, ...metrics];
     if (values.length !== this.keys.length) {
-      throw new Error(`native step returned ${r.metrics.length} metrics, expected ${this.keys.length - 1}`);
+      throw new Error(`native step returned ${metrics.length} metrics, expected ${this.keys.length - 1}`);
     }
     for (let i = 0; i < values.length; i++) this.sums[i] += values[i] * r.count;
     this.count += r.count;
@@ -129,11 +130,11 @@ export async function predictLoop(native: NativeModel, x: Tensor, batchSize: num
   const out = new Float32Array(n * rowOut);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
-    const y = await native.predict({ x: takeRows(x.data, rowIn, undefined, start, end), batch: end - start });
-    if (y.length !== (end - start) * rowOut) {
-      throw new Error(`native predict returned ${y.length} values for ${end - start} samples of output shape ${formatShape(outputShape)}`);
+    const [y] = await native.predict({ batch: end - start, inputs: [{ data: takeRows(x.data, rowIn, undefined, start, end), shape: x.shape.slice(1) }] });
+    if (y.data.length !== (end - start) * rowOut) {
+      throw new Error(`native predict returned ${y.data.length} values for ${end - start} samples of output shape ${formatShape(outputShape)}`);
     }
-    out.set(y, start * rowOut);
+    out.set(y.data, start * rowOut);
   }
   return new Tensor(out, [n, ...outputShape]);
 }
