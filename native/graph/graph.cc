@@ -87,8 +87,9 @@ void Graph::check_structure() const {
     const LayerSpec& l = spec_.layers[node.layer];
     const std::string label = where + " (layer '" + l.name + "', " + kind_name(l.kind) + ")";
     std::string expected;
-    require(input_count_ok(l, node.inputs.size(), &expected),
-            label + ": expected " + expected + " inputs, received " + std::to_string(node.inputs.size()));
+    if (!input_count_ok(l, node.inputs.size(), &expected))
+      throw std::invalid_argument(label + ": expected " + expected + " inputs, received " +
+                                  std::to_string(node.inputs.size()));
     for (size_t k = 0; k < node.inputs.size(); ++k) {
       const int64_t v = node.inputs[k];
       require(v >= 0 && v < next, label + ": input " + std::to_string(k) + " is value " + std::to_string(v) +

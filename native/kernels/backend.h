@@ -65,8 +65,6 @@ class Backend {
   virtual void add(const float* a, const float* b, float* y, int64_t n) = 0;           // y = a + b
   virtual void subtract(const float* a, const float* b, float* y, int64_t n) = 0;      // y = a - b
   virtual void multiply(const float* a, const float* b, float* y, int64_t n) = 0;      // y = a * b
-  virtual void multiply_add(const float* a, const float* b, float* y, int64_t n) = 0;  // y += a * b
-  virtual void axpy(float alpha, const float* x, float* y, int64_t n) = 0;             // y += alpha * x
   virtual void scale(const float* x, float alpha, float* y, int64_t n) = 0;            // y = alpha * x
   // y = a && b (1 or 0). Masks are uint8 [B, T], 1 = valid.
   virtual void mask_and(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) = 0;

@@ -18,8 +18,6 @@ class CpuBackend final : public HostMemoryBackend {
   void add(const float* a, const float* b, float* y, int64_t n) override;
   void subtract(const float* a, const float* b, float* y, int64_t n) override;
   void multiply(const float* a, const float* b, float* y, int64_t n) override;
-  void multiply_add(const float* a, const float* b, float* y, int64_t n) override;
-  void axpy(float alpha, const float* x, float* y, int64_t n) override;
   void scale(const float* x, float alpha, float* y, int64_t n) override;
   void mask_and(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) override;
   void copy_columns(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t width,

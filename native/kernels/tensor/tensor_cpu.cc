@@ -30,12 +30,6 @@ void CpuBackend::subtract(const float* a, const float* b, float* y, int64_t n) {
 void CpuBackend::multiply(const float* a, const float* b, float* y, int64_t n) {
   parallel_for_each_range(n, kGrain, [&](int64_t i, int64_t e) { plain::multiply(a, b, y, i, e); });
 }
-void CpuBackend::multiply_add(const float* a, const float* b, float* y, int64_t n) {
-  parallel_for_each_range(n, kGrain, [&](int64_t i, int64_t e) { plain::multiply_add(a, b, y, i, e); });
-}
-void CpuBackend::axpy(float alpha, const float* x, float* y, int64_t n) {
-  parallel_for_each_range(n, kGrain, [&](int64_t b, int64_t e) { plain::axpy(alpha, x, y, b, e); });
-}
 void CpuBackend::scale(const float* x, float alpha, float* y, int64_t n) {
   parallel_for_each_range(n, kGrain, [&](int64_t b, int64_t e) { plain::scale(x, alpha, y, b, e); });
 }

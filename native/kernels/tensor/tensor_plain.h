@@ -24,12 +24,6 @@ inline void subtract(const float* a, const float* b, float* y, int64_t begin, in
 inline void multiply(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = a[i] * b[i];
 }
-inline void multiply_add(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; ++i) y[i] += a[i] * b[i];
-}
-inline void axpy(float alpha, const float* x, float* y, int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; ++i) y[i] += alpha * x[i];
-}
 inline void scale(const float* x, float alpha, float* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = alpha * x[i];
 }

@@ -10,10 +10,6 @@ void ReferenceBackend::fill_u8(uint8_t* y, uint8_t value, int64_t n) { plain::fi
 void ReferenceBackend::add(const float* a, const float* b, float* y, int64_t n) { plain::add(a, b, y, 0, n); }
 void ReferenceBackend::subtract(const float* a, const float* b, float* y, int64_t n) { plain::subtract(a, b, y, 0, n); }
 void ReferenceBackend::multiply(const float* a, const float* b, float* y, int64_t n) { plain::multiply(a, b, y, 0, n); }
-void ReferenceBackend::multiply_add(const float* a, const float* b, float* y, int64_t n) {
-  plain::multiply_add(a, b, y, 0, n);
-}
-void ReferenceBackend::axpy(float alpha, const float* x, float* y, int64_t n) { plain::axpy(alpha, x, y, 0, n); }
 void ReferenceBackend::scale(const float* x, float alpha, float* y, int64_t n) { plain::scale(x, alpha, y, 0, n); }
 void ReferenceBackend::mask_and(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) {
   plain::mask_and(a, b, y, 0, n);
