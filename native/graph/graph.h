@@ -31,12 +31,10 @@ class Graph {
   Graph(const GraphSpec& spec, Backend* backend);
 
   const GraphSpec& spec() const { return spec_; }
-  Backend* backend() const { return backend_; }
   ParameterStore& params() { return params_; }
   const ParameterStore& params() const { return params_; }
   Value& value(int64_t id) { return *values_[id]; }
   const Value& value(int64_t id) const { return *values_[id]; }
-  size_t value_count() const { return values_.size(); }
   size_t input_count() const { return spec_.inputs.size(); }
   size_t output_count() const { return spec_.outputs.size(); }
   const Value& output(size_t k) const { return *values_[spec_.outputs[k]]; }

@@ -72,12 +72,15 @@ void Model::compile(const CompileSpec& spec) {
   auto optimizer = std::make_unique<Optimizer>(spec.optimizer);
   std::vector<std::unique_ptr<OutputLoss>> losses(outputs);
   for (size_t k = 0; k < outputs; ++k) {
-    if (!spec.losses[k]) continue;
-    losses[k] = std::make_unique<OutputLoss>(*spec.losses[k], backend_.get());
-    losses[k]->set_fused(losses[k]->fusable() && graph_->softmax_output(k));
+    bool fused = false;
+    if (spec.losses[k]) {
+      losses[k] = std::make_unique<OutputLoss>(*spec.losses[k], backend_.get());
+      fused = losses[k]->fusable() && graph_->softmax_output(k);
+      losses[k]->set_fused(fused);
+    }
+    graph_->set_fused_softmax(k, fused);
   }
   graph_->params().allocate_slots(optimizer_slot_count(spec.optimizer), optimizer_slot0_initial(spec.optimizer));
-  for (size_t k = 0; k < outputs; ++k) graph_->set_fused_softmax(k, losses[k] && losses[k]->fusable() && graph_->softmax_output(k));
   losses_ = std::move(losses);
   optimizer_ = std::move(optimizer);
 }

@@ -49,7 +49,6 @@ class Model {
   Model(const GraphSpec& spec, std::unique_ptr<Backend> backend);
 
   const Graph& graph() const { return *graph_; }
-  Backend& backend() { return *backend_; }
 
   // Throws std::invalid_argument naming the output.
   void compile(const CompileSpec& spec);

@@ -5,14 +5,14 @@ namespace graph {
 
 void ParameterStore::allocate(std::vector<Parameter> params) {
   params_ = std::move(params);
-  total_ = 0;
+  int64_t total = 0;
   for (Parameter& p : params_) {
     p.size = shape_size(p.decl.shape);
-    p.offset = total_;
-    total_ += p.size;
+    p.offset = total;
+    total += p.size;
   }
-  backend_->fill(values_.ensure(total_), 0.0f, total_);
-  backend_->fill(grads_.ensure(total_), 0.0f, total_);
+  backend_->fill(values_.ensure(total), 0.0f, total);
+  backend_->fill(grads_.ensure(total), 0.0f, total);
 }
 
 void ParameterStore::allocate_slots(int slots_per_weight, float slot0_initial) {

@@ -47,9 +47,6 @@ class ParameterStore {
   float* grad(size_t i) const { return grads_.data() + params_[i].offset; }
   // Slot k of weight i, or null.
   float* slot(size_t i, int k) const;
-  int slots_per_weight() const { return slots_per_weight_; }
-  int64_t total_size() const { return total_; }
-  float* grads() const { return grads_.data(); }
   // Zeroes the gradients of the trainable weights (frozen ones stay zero).
   void zero_trainable_grads();
 
@@ -57,7 +54,6 @@ class ParameterStore {
   Backend* backend_;
   std::vector<Parameter> params_;
   DeviceBuffer<float> values_, grads_, slots_[2];
-  int64_t total_ = 0;
   int slots_per_weight_ = 0;
 };
 
