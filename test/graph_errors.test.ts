@@ -34,7 +34,7 @@ const specCases: [string, unknown, Expect][] = [
   // Inputs.
   ['an unknown input key', chain({ ...floatInput('x', [4, 3]), mask: true } as never, [lstm]), type(/inputs\[0\]: unknown key 'mask'/)],
   ['an empty input name', chain(floatInput('', [4, 3]), [lstm]), range(/inputs\[0\]: 'name' must be a non-empty string, received ''/)],
-  ['a duplicate input name', new GraphBuilder([floatInput('x', [3]), floatInput('x', [3])]).chain(0, [dense('d', 1)]).build(), range(/inputs\[1\]: the name 'x' is already an input's/)],
+  ['a duplicate input name', new GraphBuilder([floatInput('x', [3]), floatInput('x', [3])]).chain(0, [dense('d', 1)]).build(), range(/inputs\[1\]: the name 'x' is already inputs\[0\]'s; input names must be unique/)],
   ['an axis of 0', around(lstm, [0, 3]), range(/input 'x': 'shape' must be .*received 0 at axis 0/)],
   ['an axis above 2^24', around(lstm, [2 ** 24 + 1, 3]), range(/received 16777217 at axis 0/)],
   ['a fractional axis', around(lstm, [4, 2.5]), range(/received 2.5 at axis 1/)],
@@ -49,7 +49,7 @@ const specCases: [string, unknown, Expect][] = [
   ['a layer that is not an object', around(null), type(/layers\[0\] must be an object, received null/)],
   ['an unknown kind', around({ kind: 'conv', name: 'c' }), range(/layers\[0\]: 'kind' must be one of .*'flatten', received 'conv'/)],
   ['an empty layer name', around({ ...lstm, name: '' }), type(/layers\[0\]: 'name' must be a non-empty string, received ''/)],
-  ['a duplicate layer name', chain(floatInput('x', [3]), [dense('d', 2), dense('d', 1)]), range(/layers\[1\]: the name 'd' is already a layer's; layer names must be unique/)],
+  ['a duplicate layer name', chain(floatInput('x', [3]), [dense('d', 2), dense('d', 1)]), range(/layers\[1\]: the name 'd' is already layers\[0\]'s; layer names must be unique/)],
   ['an unknown layer key', around({ ...lstm, inputShape: [3, 2] }), type(/layer 'lstm': unknown key 'inputShape'/)],
   ['a missing layer key', around({ ...lstm, stateful: undefined }), type(/layer 'lstm': 'stateful' must be a boolean, received undefined/)],
   ['a string for a boolean', around({ ...lstm, useBias: 'true' }), type(/layer 'lstm': 'useBias' must be a boolean, received 'true'/)],

@@ -79,26 +79,17 @@ BidirectionalNode::BidirectionalNode(const BidirectionalLayer& layer, Backend* b
 std::vector<Shape> BidirectionalNode::output_shapes(const std::vector<Shape>& in) const {
   const LayerSpec& spec = layer_.spec();
   const RecurrentSpec& s = spec.forward;
-  if (in[0].size() != 2) throw std::invalid_argument("needs input of shape [steps, features], received " + shape_text(in[0]));
-  const int64_t F = layer_.forward_unit().input_features(), H = s.units;
-  if (in[0][1] != F)
-    throw std::invalid_argument("was built for inputs with " + std::to_string(F) + " features, received " +
-                                shape_text(in[0]));
-  for (size_t i = 1; i < in.size(); ++i)
-    if (in[i] != Shape{H})
-      throw std::invalid_argument("initial state " + std::to_string(i - 1) + " must have shape [" + std::to_string(H) +
-                                  "], received " + shape_text(in[i]));
-  const Shape y = s.return_sequences ? Shape{in[0][0], H} : Shape{H};
+  const Shape y = layer_.forward_unit().output_shape(in);
   std::vector<Shape> out;
   if (spec.merge_mode == MergeMode::None) {
     out = {y, y};
   } else {
     Shape merged = y;
-    if (spec.merge_mode == MergeMode::Concat) merged.back() = 2 * H;
+    if (spec.merge_mode == MergeMode::Concat) merged.back() = 2 * s.units;
     out = {merged};
   }
   if (s.return_state)
-    for (int k = 0; k < 2 * s.state_count(); ++k) out.push_back({H});
+    for (int k = 0; k < 2 * s.state_count(); ++k) out.push_back({s.units});
   return out;
 }
 

@@ -50,18 +50,9 @@ RecurrentNode::RecurrentNode(const RecurrentLayer& layer, Backend* backend)
 
 std::vector<Shape> RecurrentNode::output_shapes(const std::vector<Shape>& in) const {
   const RecurrentSpec& s = layer_.unit().spec();
-  if (in[0].size() != 2) throw std::invalid_argument("needs input of shape [steps, features], received " + shape_text(in[0]));
-  const int64_t F = layer_.unit().input_features(), H = s.units;
-  if (in[0][1] != F)
-    throw std::invalid_argument("was built for inputs with " + std::to_string(F) + " features, received " +
-                                shape_text(in[0]));
-  for (size_t i = 1; i < in.size(); ++i)
-    if (in[i] != Shape{H})
-      throw std::invalid_argument("initial state " + std::to_string(i - 1) + " must have shape [" + std::to_string(H) +
-                                  "], received " + shape_text(in[i]));
-  std::vector<Shape> out{s.return_sequences ? Shape{in[0][0], H} : Shape{H}};
+  std::vector<Shape> out{layer_.unit().output_shape(in)};
   if (s.return_state)
-    for (int k = 0; k < s.state_count(); ++k) out.push_back({H});
+    for (int k = 0; k < s.state_count(); ++k) out.push_back({s.units});
   return out;
 }
 

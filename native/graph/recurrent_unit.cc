@@ -39,6 +39,19 @@ void RecurrentUnit::declare(int64_t I, std::vector<WeightDecl>* weights) {
       weights->push_back({n + "/" + gate + "_gate_peephole_weights", {H}, spec_.trainable, {}});
 }
 
+Shape RecurrentUnit::output_shape(const std::vector<Shape>& in) const {
+  if (in[0].size() != 2) throw std::invalid_argument("needs input of shape [steps, features], received " + shape_text(in[0]));
+  const int64_t H = spec_.units;
+  if (in[0][1] != input_)
+    throw std::invalid_argument("was built for inputs with " + std::to_string(input_) + " features, received " +
+                                shape_text(in[0]));
+  for (size_t i = 1; i < in.size(); ++i)
+    if (in[i] != Shape{H})
+      throw std::invalid_argument("initial state " + std::to_string(i - 1) + " must have shape [" + std::to_string(H) +
+                                  "], received " + shape_text(in[i]));
+  return spec_.return_sequences ? Shape{in[0][0], H} : Shape{H};
+}
+
 double RecurrentUnit::workspace_floats(int64_t B, int64_t T) const {
   const double BT = double(B) * T, H = double(spec_.units), G = base_.gates();
   // The op's cache (gates, states, dropout copies) and its own scratch of about the same.

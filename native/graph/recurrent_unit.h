@@ -79,6 +79,9 @@ class RecurrentUnit {
   bool trainable() const { return owner_.trainable(first_); }
   bool wants_c_final() const { return spec_.cell == CellType::Lstm && spec_.stateful; }
   double workspace_floats(int64_t B, int64_t T) const;
+  // The per-sample output y of a node reading [x [T, F], initial states [H]...]: [T, H] with
+  // returnSequences, else [H]; throws std::invalid_argument when x or a state disagrees.
+  Shape output_shape(const std::vector<Shape>& in) const;
 
   // stream: the node's dropout stream (recurrent dropout draws from stream | 1 << 48).
   void forward(const StepContext& ctx, RecurrentRun& run, uint64_t stream, const float* x, const uint8_t* mask,

@@ -1,7 +1,7 @@
 #include "napi/graph_spec_parser.h"
 
 #include <cmath>
-#include <set>
+#include <map>
 
 #include "kernels/backends.h"
 #include "napi/spec_reader.h"
@@ -244,29 +244,30 @@ graph::InputSpec input_spec(const Napi::Value& v, size_t index) {
 
 std::vector<int64_t> value_ids(const SpecReader& r, const char* key) { return r.integers(key, 0, kMaxId); }
 
+// The entries of `list` (an array under that key) read by `read`; their names must be unique.
+template <class Spec, class Read>
+std::vector<Spec> named_list(const Napi::Array& a, const char* list, const char* noun, Read read) {
+  std::vector<Spec> out;
+  std::map<std::string, uint32_t> seen;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    out.push_back(read(a.Get(i), i));
+    const auto [at, fresh] = seen.emplace(out.back().name, i);
+    if (!fresh)
+      throw ArgumentError{"Model: " + std::string(list) + "[" + std::to_string(i) + "]: the name '" + out.back().name +
+                              "' is already " + list + "[" + std::to_string(at->second) + "]'s; " + noun +
+                              " names must be unique",
+                          true};
+  }
+  return out;
+}
+
 }  // namespace
 
 graph::GraphSpec parse_graph_spec(const Napi::Value& value) {
   SpecReader r(value, "Model: the GraphSpec", {"inputs", "layers", "nodes", "outputs", "seed"});
   graph::GraphSpec g;
-  const Napi::Array inputs = r.array("inputs");
-  std::set<std::string> names;
-  for (uint32_t i = 0; i < inputs.Length(); ++i) {
-    g.inputs.push_back(input_spec(inputs.Get(i), i));
-    if (!names.insert(g.inputs.back().name).second)
-      throw ArgumentError{"Model: inputs[" + std::to_string(i) + "]: the name '" + g.inputs.back().name +
-                              "' is already an input's; input names must be unique",
-                          true};
-  }
-  const Napi::Array layers = r.array("layers");
-  names.clear();
-  for (uint32_t i = 0; i < layers.Length(); ++i) {
-    g.layers.push_back(layer_spec(layers.Get(i), i));
-    if (!names.insert(g.layers.back().name).second)
-      throw ArgumentError{"Model: layers[" + std::to_string(i) + "]: the name '" + g.layers.back().name +
-                              "' is already a layer's; layer names must be unique",
-                          true};
-  }
+  g.inputs = named_list<graph::InputSpec>(r.array("inputs"), "inputs", "input", input_spec);
+  g.layers = named_list<LayerSpec>(r.array("layers"), "layers", "layer", layer_spec);
   const Napi::Array nodes = r.array("nodes");
   for (uint32_t i = 0; i < nodes.Length(); ++i) {
     SpecReader n(nodes.Get(i), "Model: nodes[" + std::to_string(i) + "]", {"layer", "inputs", "outputs"});
