@@ -84,7 +84,11 @@ export type LayerSpec =
    * is the AND of the inputs' masks (an input without one counts as all valid).
    */
   | { kind: 'add' | 'subtract' | 'multiply' | 'average'; name: string }
-  /** `axis` counts the batch axis as Keras does: -1 (the last) or 1 .. rank. */
+  /**
+   * `axis` counts the batch axis as Keras does: -1 (the last) or 1 .. rank. Masks: joined
+   * along time when `axis` is the time axis (1), an input without a mask counting as all
+   * valid; ANDed (as the other merges) otherwise.
+   */
   | { kind: 'concatenate'; name: string; axis: number }
   /**
    * Keras Dot: two inputs, a sum of products over axes[0] of the first and axes[1] of
@@ -193,7 +197,7 @@ export interface InputBatch {
   data: Float32Array | Int32Array;
   /** This batch's per-sample shape: the input's shape with every free axis given a size. */
   shape: number[];
-  /** [B, T] explicit mask (1 = valid step) of an input with a time axis (its first axis). */
+  /** [B, T] explicit mask (1 = valid step, 0 = padding) of an input with a time axis (its first axis). */
   mask?: Uint8Array;
 }
 
@@ -210,7 +214,7 @@ export interface StepArgs {
   inputs: InputBatch[];
   /** One per model output; null for an output without a loss. Not for predict. */
   targets?: (TargetBatch | null)[];
-  /** The learning rate for this step (schedules and ReduceLROnPlateau set it per step). */
+  /** trainStep only: the learning rate for this step (schedules and ReduceLROnPlateau set it per step). */
   learningRate?: number;
 }
 
@@ -226,7 +230,7 @@ export interface OutputResult {
 export interface StepResult {
   /** sum_k weight_k * loss_k, plus the regularization penalties. */
   loss: number;
-  /** What `loss` is a mean over, for averaging across batches: the one output's count, or B with several outputs. */
+  /** What `loss` is a mean over, for averaging across batches: the count of the one output with a loss, or B when several outputs have one. */
   count: number;
   /** One per output with a loss, in GraphSpec.outputs order (null for outputs without a loss). */
   outputs: (OutputResult | null)[];
@@ -277,7 +281,11 @@ export interface NativeModel {
   predict(args: StepArgs): Promise<OutputBatch[]>;
   getWeights(): Float32Array[];
   setWeights(weights: Float32Array[]): void;
-  /** The gradients of the last computeGradients or trainStep (before clipping), in getWeights order. */
+  /**
+   * The gradients in place, in getWeights order: after computeGradients as backward left
+   * them (before clipping); after applyGradients or trainStep as the update used them
+   * (clipped in place). Frozen weights' gradients are zeros.
+   */
   getGradients(): Float32Array[];
   /** Replaces the gradients in place (what an all-reduce across processes hands back); same checks as setWeights. */
   setGradients(gradients: Float32Array[]): void;
@@ -289,7 +297,7 @@ export interface NativeModel {
   getOptimizerState(): OptimizerState;
   /** Restores a state from getOptimizerState; checks the slot count, lengths and finiteness first. */
   setOptimizerState(state: OptimizerState): void;
-  /** Native memory held now (values, gradients, optimizer slots, workspaces) and allocations made since creation. */
+  /** Native memory held now (values, gradients, optimizer slots, workspaces) and allocations made since creation (steady-state steps make none). */
   memory(): { bytes: number; allocations: number };
   /** Frees the native memory now; every later call throws. */
   dispose(): void;

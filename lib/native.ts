@@ -8,7 +8,7 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { GraphSpec, NativeModel } from './graph_spec';
+import type { GraphSpec, NativeModel, NativeModelOptions } from './graph_spec';
 
 export type Isa = 'scalar' | 'avx2' | 'avx512';
 
@@ -141,7 +141,7 @@ export interface CpuBinding {
   /** The fast float32 layer op on a worker thread. */
   rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>>;
   /** A Sequential model in native memory (native/graph): layers, gradients, optimizer state. */
-  Model: new (spec: GraphSpec) => NativeModel;
+  Model: new (spec: GraphSpec, options?: NativeModelOptions) => NativeModel;
   [name: string]: unknown;
 }
 

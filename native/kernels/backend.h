@@ -53,6 +53,11 @@ class Backend {
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // device to device; may not overlap
   // Waits for queued work (CUDA); a no-op where ops complete on return.
   virtual void synchronize() {}
+  // Bytes of device memory allocated through this backend and not yet released, and the
+  // number of allocate() calls since it was made (a model owns one backend object, so
+  // these are the model's memory() figures). Safe to read from any thread.
+  virtual int64_t bytes_in_use() const = 0;
+  virtual int64_t allocation_count() const = 0;
 
   // ---- Elementwise over n elements. y may alias a or x.
   virtual void fill(float* y, float value, int64_t n) = 0;
@@ -60,8 +65,6 @@ class Backend {
   virtual void add(const float* a, const float* b, float* y, int64_t n) = 0;           // y = a + b
   virtual void subtract(const float* a, const float* b, float* y, int64_t n) = 0;      // y = a - b
   virtual void multiply(const float* a, const float* b, float* y, int64_t n) = 0;      // y = a * b
-  virtual void multiply_add(const float* a, const float* b, float* y, int64_t n) = 0;  // y += a * b
-  virtual void axpy(float alpha, const float* x, float* y, int64_t n) = 0;             // y += alpha * x
   virtual void scale(const float* x, float alpha, float* y, int64_t n) = 0;            // y = alpha * x
   // y = a && b (1 or 0). Masks are uint8 [B, T], 1 = valid.
   virtual void mask_and(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n) = 0;
@@ -73,6 +76,10 @@ class Backend {
                             int64_t width, bool accumulate) = 0;
   // y[b, t, :] = x[b, T - 1 - t, :]. x [B, T, F], y [B, T, F]; no aliasing.
   virtual void reverse_time(const float* x, float* y, int64_t B, int64_t T, int64_t F) = 0;
+  // y[b, c, r] = x[b, r, c]: each of B matrices transposed. x [B, R, C], y [B, C, R]; no
+  // aliasing. (Dot with normalize along a sample's first axis normalizes the rows of the
+  // transpose.)
+  virtual void transpose(const float* x, float* y, int64_t B, int64_t R, int64_t C) = 0;
   // y[b, t, :] = x[b, :] for t < n. x [B, F], y [B, n, F].
   virtual void repeat_rows(const float* x, float* y, int64_t B, int64_t n, int64_t F) = 0;
   // dx[b, :] = sum_t dy[b, t, :] (double accumulation, t ascending). dy [B, n, F], dx [B, F].
@@ -95,8 +102,9 @@ class Backend {
   // Keras l2_normalize on rows: y[r, :] = x[r, :] / sqrt(max(sum_c x[r, c]^2, 1e-12)),
   // norm[r] = that denominator. x, y [R, C], norm [R].
   virtual void l2_normalize_rows(const float* x, float* y, float* norm, int64_t R, int64_t C) = 0;
-  // Its backward from the forward's y and norm: dx = (dy - y * sum_c(dy * y)) / norm, except
-  // where the 1e-12 floor was in force (dx = dy / norm there). dy, dx [R, C] (dx may alias dy).
+  // Its backward from the forward's y and norm: dx = (dy - y * sum_c(dy * y)) / norm, the sum
+  // in double, except where the 1e-12 floor was in force, told by norm <= (float) 1e-6
+  // (dx = dy / norm there). dy, dx [R, C] (dx may alias dy).
   virtual void l2_normalize_rows_backward(const float* y, const float* norm, const float* dy, float* dx, int64_t R,
                                           int64_t C) = 0;
 
@@ -145,11 +153,13 @@ class Backend {
   virtual void dropout_factors(float rate, uint64_t seed, uint64_t step, uint64_t stream, float* out, int64_t n) = 0;
 
   // ---- Losses and metrics (kernels/loss/loss.h).
-  // Row weights of an output seen as N = B * T rows (T = 1 without a time axis):
-  // valid[r] = mask == null || mask[r]; weight[r] = valid[r] ? (sample_weight ? sample_weight[r / T] : 1) : 0.
-  // Returns the number of valid rows. mask [B, T] or null; sample_weight [B] or null;
-  // weight [N]; valid [N].
-  virtual double loss_row_weights(const uint8_t* mask, const float* sample_weight, int64_t B, int64_t T,
+  // Row weights of an output seen as N = B * T * S rows: T steps of the mask (1 without a
+  // time axis), S rows per step (the axes between the time axis and the last; 1 for [T, K]).
+  // Row r is sample b = r / (T S) at step t = (r / S) % T:
+  // valid[r] = mask == null || mask[b, t]; weight[r] = valid[r] ? (sample_weight ? sample_weight[b] : 1) : 0.
+  // Returns the number of valid rows (counted in double, r ascending). mask [B, T] or null;
+  // sample_weight [B] or null; weight [N]; valid [N].
+  virtual double loss_row_weights(const uint8_t* mask, const float* sample_weight, int64_t B, int64_t T, int64_t S,
                                   float* weight, uint8_t* valid) = 0;
   // sum_r weight[r] * l_r (not divided by count) and, when doutput is not null, the
   // gradient (see loss.h for the formulas and the fused softmax case).
@@ -159,8 +169,8 @@ class Backend {
   virtual double metric_sum(MetricKind kind, bool from_logits, const LossRows& rows, const uint8_t* valid) = 0;
 
   // ---- Training (kernels/optimizer/optimizer_update.h).
-  // L1/L2 penalty sum_i l1 |w_i| + l2 w_i^2 (in double); when grad is not null,
-  // grad[i] += l1 * sign(w_i) + 2 * l2 * w_i.
+  // L1/L2 penalty l1 * sum_i |w_i| + l2 * sum_i w_i^2 (each sum in double, i ascending);
+  // when grad is not null, grad[i] += l1 * sign(w_i) + 2 * l2 * w_i (in float).
   virtual double regularize(const float* value, float* grad, int64_t n, float l1, float l2) = 0;
   // x[i] = (float)(x[i] * factor), the product in double (clipnorm rescaling).
   virtual void scale_in_double(float* x, double factor, int64_t n) = 0;

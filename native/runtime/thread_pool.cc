@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,13 @@ class ThreadPool {
       if (spin < 4096) RECURRENT_CPU_RELAX();
       else std::this_thread::yield();
     }
+    // A chunk that threw (std::bad_alloc in a kernel's scratch) fails the whole call here,
+    // on the caller's thread, where it can become a JavaScript error.
+    if (failure_) {
+      std::exception_ptr e = failure_;
+      failure_ = nullptr;
+      std::rethrow_exception(e);
+    }
   }
 
  private:
@@ -90,7 +98,12 @@ class ThreadPool {
       if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
       // Claimed: the job's fields stay as they are until this chunk is counted done.
       const int64_t chunks = job_chunks_.load(std::memory_order_relaxed);
-      job_fn_(job_ctx_, job_n_ * index / chunks, job_n_ * (index + 1) / chunks);
+      try {
+        job_fn_(job_ctx_, job_n_ * index / chunks, job_n_ * (index + 1) / chunks);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex_);
+        if (!failure_) failure_ = std::current_exception();
+      }
       done_.fetch_add(1, std::memory_order_acq_rel);
     }
   }
@@ -144,6 +157,8 @@ class ThreadPool {
   std::atomic<int> job_chunks_{0};
   std::atomic<int> done_{0};
   bool quit_ = false;
+  std::mutex failure_mutex_;
+  std::exception_ptr failure_;  // the first exception a chunk of the current job threw
   RangeFn job_fn_ = nullptr;
   void* job_ctx_ = nullptr;
   int64_t job_n_ = 0;

@@ -1,20 +1,21 @@
-#include "graph/loss.h"
-
+// The per-row formulas of the losses and metrics (semantics: loss.h), shared by both
+// backends: the reference runs the rows in order on one thread, the CPU backend splits
+// them over the thread pool and sums the rows' values in row order.
+#pragma once
 #include <algorithm>
 #include <cmath>
-#include <vector>
+#include <cstdint>
 
-#include "runtime/thread_pool.h"
+#include "kernels/loss/loss.h"
 
 namespace recurrent {
-namespace graph {
-namespace {
+namespace plain {
 
 constexpr double kEpsilon = 1e-7;  // Keras backend.epsilon()
 
 // l_row and d l_row / d output (scaled by `scale`) for one row.
-double row_loss(LossKind kind, bool from_logits, bool fused, const float* p, const float* y, int32_t id,
-                int64_t K, double scale, float* dp) {
+inline double row_loss(LossKind kind, bool from_logits, bool fused, const float* p, const float* y, int32_t id,
+                       int64_t K, double scale, float* dp) {
   double l = 0.0;
   switch (kind) {
     case LossKind::MeanSquaredError:
@@ -102,30 +103,68 @@ double row_loss(LossKind kind, bool from_logits, bool fused, const float* p, con
   return 0.0;
 }
 
-}  // namespace
-
-double loss_forward_backward(LossKind kind, bool from_logits, bool fused_softmax, const LossRows& in,
-                             float* doutput) {
-  const int64_t N = in.rows, K = in.width;
-  std::vector<double> per_row(static_cast<size_t>(N), 0.0);
+// w_row * l_row of row r, and its gradient (scaled by w_row / count and the loss weight)
+// into doutput's row when doutput is not null; masked rows (weight 0) get a zero gradient.
+inline double weighted_row_loss(LossKind kind, bool from_logits, bool fused, const LossRows& in, float* doutput,
+                                int64_t r) {
+  const int64_t K = in.width;
+  const double w = in.row_weight[r];
+  float* dp = doutput ? doutput + r * K : nullptr;
+  if (w == 0.0) {
+    if (dp) std::fill(dp, dp + K, 0.0f);
+    return 0.0;
+  }
   const double inv_count = in.count > 0 ? 1.0 / in.count : 0.0;
-  parallel_for_each_range(N, 64, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const double w = in.row_weight[r];
-      float* dp = doutput ? doutput + r * K : nullptr;
-      if (w == 0.0) {
-        if (dp) std::fill(dp, dp + K, 0.0f);
-        continue;
-      }
-      const double l = row_loss(kind, from_logits, fused_softmax, in.output + r * K,
-                                in.target ? in.target + r * K : nullptr, in.ids ? in.ids[r] : 0, K, w * inv_count, dp);
-      per_row[r] = w * l;
-    }
-  });
-  double sum = 0.0;
-  for (double v : per_row) sum += v;
-  return sum;
+  return w * row_loss(kind, from_logits, fused, in.output + r * K, in.target ? in.target + r * K : nullptr,
+                      in.ids ? in.ids[r] : 0, K, w * inv_count * in.gradient_scale, dp);
 }
 
-}  // namespace graph
+inline int64_t argmax(const float* v, int64_t K) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < K; ++k)
+    if (v[k] > v[best]) best = k;
+  return best;
+}
+
+// The metric's value on row r (valid rows only).
+inline double row_metric(MetricKind kind, bool from_logits, const LossRows& in, int64_t r) {
+  const int64_t K = in.width;
+  const float* p = in.output + r * K;
+  const float* y = in.target ? in.target + r * K : nullptr;
+  double v = 0.0;
+  switch (kind) {
+    case MetricKind::BinaryAccuracy: {
+      const float threshold = from_logits ? 0.0f : 0.5f;
+      for (int64_t k = 0; k < K; ++k) v += (p[k] > threshold ? 1.0f : 0.0f) == y[k] ? 1.0 : 0.0;
+      v /= K;
+      break;
+    }
+    case MetricKind::CategoricalAccuracy:
+    case MetricKind::SparseCategoricalAccuracy:
+      v = argmax(p, K) == (in.ids ? int64_t(in.ids[r]) : argmax(y, K)) ? 1.0 : 0.0;
+      break;
+    case MetricKind::MeanSquaredError:
+      for (int64_t k = 0; k < K; ++k) v += (double(p[k]) - y[k]) * (double(p[k]) - y[k]);
+      v /= K;
+      break;
+    case MetricKind::MeanAbsoluteError:
+      for (int64_t k = 0; k < K; ++k) v += std::fabs(double(p[k]) - y[k]);
+      v /= K;
+      break;
+  }
+  return v;
+}
+
+// Rows [begin, end) of Backend::loss_row_weights (the count is summed by the caller).
+inline void loss_row_weights(const uint8_t* mask, const float* sample_weight, int64_t T, int64_t S, float* weight,
+                             uint8_t* valid, int64_t begin, int64_t end) {
+  for (int64_t r = begin; r < end; ++r) {
+    const int64_t b = r / (T * S), t = (r / S) % T;
+    const bool ok = mask == nullptr || mask[b * T + t] != 0;
+    valid[r] = ok;
+    weight[r] = ok ? (sample_weight ? sample_weight[b] : 1.0f) : 0.0f;
+  }
+}
+
+}  // namespace plain
 }  // namespace recurrent

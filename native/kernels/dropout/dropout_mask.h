@@ -1,11 +1,11 @@
 // Counter-based random numbers for dropout: the keep decision of element i depends only
-// on (seed, step, stream, i), never on thread split or call order, so training is
-// reproducible bit for bit.
+// on (seed, step, stream, i), never on thread split, call order or backend, so training
+// is reproducible bit for bit. Every backend's dropout_factors computes these bits.
 #pragma once
 #include <cstdint>
 
 namespace recurrent {
-namespace graph {
+namespace dropout {
 
 inline uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -21,12 +21,14 @@ inline float dropout_uniform(uint64_t seed, uint64_t step, uint64_t stream, uint
   return static_cast<float>(h >> 40) * (1.0f / 16777216.0f);
 }
 
-// Inverted dropout factors: 0 for a dropped element, 1 / (1 - rate) for a kept one.
-inline void dropout_factors(float rate, uint64_t seed, uint64_t step, uint64_t stream, float* out, int64_t n) {
+// Inverted dropout factors of elements [begin, end): 0 for a dropped element, 1 / (1 - rate)
+// for a kept one. out points at element 0.
+inline void dropout_factors_range(float rate, uint64_t seed, uint64_t step, uint64_t stream, float* out,
+                                  int64_t begin, int64_t end) {
   const float scale = 1.0f / (1.0f - rate);
-  for (int64_t i = 0; i < n; ++i)
+  for (int64_t i = begin; i < end; ++i)
     out[i] = dropout_uniform(seed, step, stream, static_cast<uint64_t>(i)) < rate ? 0.0f : scale;
 }
 
-}  // namespace graph
+}  // namespace dropout
 }  // namespace recurrent
