@@ -138,8 +138,8 @@ export interface CpuBinding {
   elementwise(args: { op: ElementwiseOp; x: Float32Array; y: Float32Array; cols?: number }): Float32Array;
   /** The double-precision reference of the layer op: forward, and backward when asked. */
   rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;
-  /** The fast float32 layer op on a worker thread. */
-  rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>>;
+  /** The fast float32 layer op on a worker thread; refused when its estimate exceeds memoryLimitBytes. */
+  rnnLayer(args: RnnLayerArgs<Float32Array>, limits?: { memoryLimitBytes?: number }): Promise<RnnLayerResult<Float32Array>>;
   /** A Sequential model in native memory (native/graph): layers, gradients, optimizer state. */
   Model: new (spec: GraphSpec) => NativeModel;
   [name: string]: unknown;
