@@ -4,6 +4,8 @@
 // that states the estimate, instead of a multi-gigabyte allocation that kills the process.
 import { totalmem } from 'node:os';
 
+import { describeValue } from './describe_value';
+
 /** Default: 4 GiB, or half the machine's memory where that is less. */
 export const DEFAULT_MEMORY_LIMIT_BYTES = Math.min(4 * 2 ** 30, Math.floor(totalmem() / 2));
 
@@ -33,7 +35,7 @@ export function getMemoryLimit(): number {
 /** Sets the limit in bytes (0 restores the default); returns the previous one. */
 export function setMemoryLimit(bytes: number): number {
   if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) {
-    throw new RangeError(`setMemoryLimit: expected a non-negative integer number of bytes, received ${describe(bytes)}`);
+    throw new RangeError(`setMemoryLimit: expected a non-negative integer number of bytes, received ${describeValue(bytes)}`);
   }
   const previous = getMemoryLimit();
   limit = bytes === 0 ? undefined : bytes;
@@ -54,8 +56,4 @@ export function checkMemory(what: string, bytes: number, detail?: string, limitB
     `${what} needs about ${formatBytes(bytes)}${detail ? ` (${detail})` : ''}, more than the memory limit of ${formatBytes(limitBytes)} ` +
       '(raise it with setMemoryLimit(bytes) or RECURRENT_MEMORY_LIMIT)',
   );
-}
-
-function describe(v: unknown): string {
-  return typeof v === 'string' ? `'${v}' (a string)` : typeof v === 'number' ? String(v) : `${String(v)} (${v === null ? 'null' : typeof v})`;
 }

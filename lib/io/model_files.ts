@@ -8,10 +8,11 @@
 // names, and a crash before model.json is replaced leaves the old model whole. Files no
 // longer named are removed after the commit.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossName, OptimizerSpec, OptimizerState } from '../graph_spec';
 import { syncDirectory, TEMPORARY_MARK, writeFileAtomic } from './atomic_write';
+import { openRegularFileSync, readExactlySync } from './regular_file';
 import { decodeFloat32, encodeFloat32, readManifest, WeightEntry } from './weight_manifest';
 
 export const MODEL_FILE = 'model.json';
@@ -156,21 +157,16 @@ function isOurs(f: string): boolean {
 }
 
 function readBounded(path: string, what: string, expectedBytes?: number, maxBytes = Infinity): Buffer {
-  let size: number;
+  const { fd, size } = openRegularFileSync(path, what);
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-  } catch (e) {
-    throw new Error(`${what}: cannot read ${path} (${(e as Error).message})`);
+    if (expectedBytes !== undefined && size !== expectedBytes) {
+      throw new Error(`${what}: ${path} has ${size} bytes, the manifest describes ${expectedBytes} (truncated or not this model's file)`);
+    }
+    if (size > maxBytes) throw new Error(`${what}: ${path} has ${size} bytes, more than the ${maxBytes} allowed`);
+    return readExactlySync(fd, size, 0, what, path);
+  } finally {
+    closeSync(fd);
   }
-  if (expectedBytes !== undefined && size !== expectedBytes) {
-    throw new Error(`${what}: ${path} has ${size} bytes, the manifest describes ${expectedBytes} (truncated or not this model's file)`);
-  }
-  if (size > maxBytes) throw new Error(`${what}: ${path} has ${size} bytes, more than the ${maxBytes} allowed`);
-  const data = readFileSync(path);
-  if (data.length !== size) throw new Error(`${what}: ${path} changed while it was read`);
-  return data;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

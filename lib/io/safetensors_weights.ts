@@ -3,7 +3,6 @@
 // PyTorch state_dict (nn.Embedding, nn.Linear, nn.RNN / nn.LSTM / nn.GRU with
 // weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, and _reverse for
 // bidirectional), converting layouts layer by layer onto the model's architecture.
-import { readFileSync, statSync } from 'node:fs';
 import { Bidirectional } from '../layers/bidirectional';
 import { Dense } from '../layers/dense';
 import { Embedding } from '../layers/embedding';
@@ -14,6 +13,7 @@ import { TimeDistributed } from '../layers/time_distributed';
 import type { Sequential } from '../models/sequential';
 import { formatShape, Shape } from '../tensor';
 import { writeFileAtomic } from './atomic_write';
+import { readRegularFile } from './regular_file';
 import { biasFromTorch, kernelFromTorch, transpose } from './gate_layout';
 import { NamedTensor, parseSafetensors, serializeSafetensors } from './safetensors';
 import { matchManifest, weightEntries } from './weight_manifest';
@@ -46,16 +46,10 @@ export interface ImportSafetensorsOptions {
   modules?: string[];
 }
 
-function readFile(path: string, what: string): Buffer {
-  const size = statSync(path).size;
-  if (size > MAX_FILE_BYTES) throw new Error(`${what}: the file has ${size} bytes, more than the ${MAX_FILE_BYTES} allowed`);
-  return readFileSync(path);
-}
-
 /** Loads weights from a safetensors file (Keras-named, or a PyTorch state_dict) into `model`. */
 export async function importSafetensors(model: Sequential, source: string | Uint8Array, options: ImportSafetensorsOptions = {}): Promise<void> {
   const what = typeof source === 'string' ? `importSafetensors(${source})` : 'importSafetensors(buffer)';
-  const { tensors } = parseSafetensors(typeof source === 'string' ? readFile(source, what) : source, what);
+  const { tensors } = parseSafetensors(typeof source === 'string' ? await readRegularFile(source, what, MAX_FILE_BYTES) : source, what);
   const inputShape = modelInputShape(model, what);
   const expected = weightEntries(model.layers, inputShape);
   let values: Float32Array[];
