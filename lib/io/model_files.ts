@@ -8,10 +8,11 @@
 // names, and a crash before model.json is replaced leaves the old model whole. Files no
 // longer named are removed after the commit.
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossName, OptimizerSpec, OptimizerState } from '../graph_spec';
 import { syncDirectory, TEMPORARY_MARK, writeFileAtomic } from './atomic_write';
+import { makeDirectorySync } from './make_directory';
 import { openRegularFileSync, readExactlySync } from './regular_file';
 import { decodeFloat32, encodeFloat32, readManifest, WeightEntry } from './weight_manifest';
 
@@ -84,7 +85,7 @@ function binaryName(kind: 'weights' | 'optimizer', hash: string): string {
 
 /** Writes the model directory (creating it), crash-safely; see the file comment. */
 export function writeModelFiles(dir: string, m: ModelFilesToWrite): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirectorySync(dir, `save(${dir})`);
   const weightBytes = encodeFloat32(m.values);
   const weightsHash = sha256(weightBytes);
   const weightsPath = binaryName('weights', weightsHash);
