@@ -106,7 +106,7 @@ function printInfo(json: boolean): void {
   }
   const lines = [
     `recurrent ${i.version}`,
-    `binary:      ${i.binary.file} (${i.binary.source === 'prebuild' ? 'prebuilt' : 'local build'})`,
+    `binary:      ${i.binary.file} (${i.binary.source === 'package' ? 'prebuilt, from its platform package' : 'local build'})`,
     `cpu:         ${i.cpu || 'unknown'} (${i.platform})`,
     `isa:         ${i.isa} (available: ${i.isaAvailable.join(', ')}; built: ${i.isaBuilt.join(', ')})`,
     `threads:     ${i.threads}`,
