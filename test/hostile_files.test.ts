@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { data, io, layers as L, sequential } from '../lib/index';
+import { data, io, layers as L, loadModel, sequential } from '../lib/index';
 import { readZipArchive } from '../lib/data/zip_archive';
 import { setMemoryLimit } from '../lib/memory_limit';
 import { zipArchive } from './support/zip_writer';
@@ -176,4 +176,14 @@ test('zip archives with too many entries, and npz bombs, are refused with the nu
   } finally {
     setMemoryLimit(previous);
   }
+});
+
+test('a model.json whose layer config nests thousands of levels deep is a clear error, not a stack overflow', async (t) => {
+  const dir = join(root, 'deep-model');
+  fs.mkdirSync(dir);
+  // Written as text: JSON.stringify itself overflows the stack on such a value.
+  const depth = 20_000;
+  const layer = '{"class_name": "TimeDistributed", "config": {"layer": '.repeat(depth) + '{"class_name": "Dense", "config": {"units": 1}}' + '}}'.repeat(depth);
+  fs.writeFileSync(join(dir, 'model.json'), `{"format": "layers-model", "modelTopology": {"class_name": "Sequential", "config": {"layers": [${layer}]}}, "weightsManifest": [{"paths": ["w.bin"], "weights": []}]}`);
+  await t.throwsAsync(loadModel(dir), { instanceOf: RangeError, message: /model\.json: the JSON nests deeper than 64 levels/ });
 });

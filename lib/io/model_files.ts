@@ -12,6 +12,7 @@ import { closeSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossName, OptimizerSpec, OptimizerState } from '../graph_spec';
 import { syncDirectory, TEMPORARY_MARK, writeFileAtomic } from './atomic_write';
+import { checkJsonDepth } from './json_depth';
 import { makeDirectorySync } from './make_directory';
 import { openRegularFileSync, readExactlySync } from './regular_file';
 import { decodeFloat32, encodeFloat32, readManifest, WeightEntry } from './weight_manifest';
@@ -157,13 +158,12 @@ function isOurs(f: string): boolean {
   }
 }
 
-function readBounded(path: string, what: string, expectedBytes?: number, maxBytes = Infinity): Buffer {
-  const { fd, size } = openRegularFileSync(path, what);
+function readBounded(path: string, what: string, expectedBytes?: number, maxBytes?: number): Buffer {
+  const { fd, size } = openRegularFileSync(path, what, maxBytes);
   try {
     if (expectedBytes !== undefined && size !== expectedBytes) {
       throw new Error(`${what}: ${path} has ${size} bytes, the manifest describes ${expectedBytes} (truncated or not this model's file)`);
     }
-    if (size > maxBytes) throw new Error(`${what}: ${path} has ${size} bytes, more than the ${maxBytes} allowed`);
     return readExactlySync(fd, size, 0, what, path);
   } finally {
     closeSync(fd);
@@ -204,6 +204,7 @@ export function readModelFiles(dir: string): ModelFiles {
     throw new Error(`${what}: model.json is not valid UTF-8 JSON (${(e as Error).message.slice(0, 120)})`);
   }
   if (!isRecord(json)) throw new Error(`${what}: model.json is not a JSON object`);
+  checkJsonDepth(json, `${what}: model.json`);
   if (json.format !== undefined && json.format !== 'layers-model') throw new Error(`${what}: format ${JSON.stringify(json.format)} is not a layers model`);
   if (!isRecord(json.modelTopology)) throw new Error(`${what}: model.json has no modelTopology`);
   // TensorFlow.js nests the topology under model_config when Keras wrote it.
