@@ -3,8 +3,9 @@
 // [...]`, `recurrent plot history.json -o loss.svg`, `recurrent bench [...]` and
 // `recurrent build-from-source`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readRegularFileSync } from '../lib/io/regular_file';
 import { isCheckout, packageRoot } from '../lib/native';
 import { info } from '../lib/runtime';
 import { plotHistory, type HistoryData } from '../lib/training/plot';
@@ -18,6 +19,9 @@ export type Command =
   | { command: 'plot'; input: string; output: string; metrics?: string[] }
   | { command: 'bench'; args: string[] }
   | { command: 'build-from-source' };
+
+/** A history.json is kilobytes; this bounds what a wrong path can make plot read. */
+const MAX_HISTORY_BYTES = 64 * 2 ** 20;
 
 /** A command line that cannot run; main prints it with the usage and exits with 2. */
 export class UsageError extends Error {}
@@ -222,7 +226,7 @@ function buildFromSource(): number {
 }
 
 function plot(c: Extract<Command, { command: 'plot' }>): void {
-  const data = JSON.parse(readFileSync(c.input, 'utf8')) as HistoryData;
+  const data = JSON.parse(readRegularFileSync(c.input, 'recurrent plot', MAX_HISTORY_BYTES).toString('utf8')) as HistoryData;
   plotHistory(data, c.output, c.metrics ? { metrics: c.metrics } : {});
   process.stdout.write(`wrote ${c.output}\n`);
 }
