@@ -18,3 +18,13 @@ test(`${CASES} seeded fuzz cases: no crash, no hang, every failure an Error`, as
   t.deepEqual(report.failures, []);
   t.true(report.calls > CASES / 2 && report.files > CASES / 10, 'both kinds of case ran');
 });
+
+// The mutated model directories of the former io_fuzz test keep their own, larger share: they
+// are quick to load, and a saved model is the file users load most.
+test('3000 mutated model directories: every one an Error or a working model', async (t) => {
+  const report = await runFuzz({ seed: 987654321, cases: 3000, only: 'modelDirectory' });
+  t.log(`${report.files} model directories in ${report.seconds.toFixed(1)} s: ${report.crashes} crashes, ${report.hangs} hangs`);
+  for (const f of report.failures) t.log(`case ${f.case} (${f.kind}): ${f.what}: ${f.detail}`);
+  t.deepEqual(report.failures, []);
+  t.is(report.files, 3000);
+});

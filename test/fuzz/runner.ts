@@ -36,6 +36,8 @@ export interface FuzzOptions {
   caseTimeoutMs?: number;
   /** Cases per child process (default 2000). */
   batch?: number;
+  /** Run this one kind of case only (a key of CALL_CASES or FILE_CASES). */
+  only?: string;
   onProgress?: (done: number, report: FuzzReport) => void;
 }
 
@@ -47,9 +49,9 @@ interface ChildResult {
   failure?: Omit<FuzzFailure, 'case' | 'kind'>;
 }
 
-function runChild(seed: number, start: number, count: number, dir: string, caseTimeoutMs: number): Promise<ChildResult> {
+function runChild(seed: number, start: number, count: number, dir: string, caseTimeoutMs: number, only?: string): Promise<ChildResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=256', join(__dirname, 'child.js'), String(seed), String(start), String(count), dir], {
+    const child = spawn(process.execPath, ['--max-old-space-size=256', join(__dirname, 'child.js'), String(seed), String(start), String(count), dir, ...(only ? [only] : [])], {
       env: { ...process.env, RECURRENT_MEMORY_LIMIT: '256M', RECURRENT_NUM_THREADS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -105,7 +107,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   try {
     for (let next = 0; next < o.cases; ) {
       const count = Math.min(o.batch ?? 2000, o.cases - next);
-      const r = await runChild(o.seed, next, count, dir, o.caseTimeoutMs ?? 60_000);
+      const r = await runChild(o.seed, next, count, dir, o.caseTimeoutMs ?? 60_000, o.only);
       report.calls += r.calls;
       report.files += r.files;
       if (r.failure) {
