@@ -50,13 +50,13 @@ struct TypedArrayOf<double> {
   static constexpr const char* name = "Float64Array";
 };
 
-// A typed array argument of exactly `length` elements, copied into `owned` at once, or null
-// when absent and optional. The copy is what native code reads: the caller may detach or
-// refill its buffer (a transfer, a getter of a later argument, another thread's code after
-// the call returns) while a worker thread runs, and a pointer into it would then dangle.
+// A typed array argument of exactly `length` elements, or null when absent and optional: a
+// pointer into the caller's buffer, valid only until JavaScript runs again (a getter of a later
+// argument, or the caller after the call returns, may detach or refill it). Callers that read
+// more than one argument, or read on another thread, use the copying form below.
 template <class Real>
 const Real* typed_array(const Napi::Object& o, const char* key, const char* op, int64_t length, bool required,
-                        const std::string& shape, std::vector<std::unique_ptr<Real[]>>* owned) {
+                        const std::string& shape) {
   if (!has(o, key)) {
     if (required) throw ArgumentError{std::string(op) + ": '" + key + "' " + shape + " is required"};
     return nullptr;
@@ -71,8 +71,18 @@ const Real* typed_array(const Napi::Object& o, const char* key, const char* op, 
                             " elements), received " + std::to_string(a.ElementLength()) + " elements",
                         true};
   }
+  return a.Data();
+}
+
+// The same argument copied into `owned` at once: the copy is what native code reads, so the
+// caller's detaching or refilling its buffer while a worker thread runs changes nothing.
+template <class Real>
+const Real* typed_array(const Napi::Object& o, const char* key, const char* op, int64_t length, bool required,
+                        const std::string& shape, std::vector<std::unique_ptr<Real[]>>* owned) {
+  const Real* view = typed_array<Real>(o, key, op, length, required, shape);
+  if (view == nullptr) return nullptr;
   std::unique_ptr<Real[]> copy(new Real[static_cast<size_t>(length)]);
-  std::memcpy(copy.get(), a.Data(), sizeof(Real) * static_cast<size_t>(length));
+  std::memcpy(copy.get(), view, sizeof(Real) * static_cast<size_t>(length));
   owned->push_back(std::move(copy));
   return owned->back().get();
 }
