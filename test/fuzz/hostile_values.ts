@@ -1,18 +1,13 @@
 // Values a careless or hostile caller passes where a library expects numbers, strings,
 // arrays and objects, and the seeded generator every fuzz case draws from.
 
-/** mulberry32, seeded per case so that one case can be replayed alone. */
+import { seededRandom } from '../../lib/data/seeded_random';
+
+/** The library's seeded generator with the draws the cases need, seeded per case so that one case can be replayed alone. */
 export class FuzzRandom {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
