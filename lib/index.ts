@@ -1,6 +1,7 @@
 // recurrent: recurrent neural networks for Node.js.
 export { getIsa, setIsa, getNumThreads, setNumThreads, info } from './runtime';
 export type { Info } from './runtime';
+export { getMemoryLimit, setMemoryLimit } from './memory_limit';
 export type { Isa, RuntimeInfo, CudaDeviceInfo } from './native';
 export { NativeLoadError } from './native';
 export * as ops from './ops';

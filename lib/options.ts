@@ -3,7 +3,7 @@
 // right one (Keras snake_case spellings, common aliases, near misses). Values are named in
 // messages as `describe` writes them: strings quoted, types named.
 
-/** A value as an error message shows it: 32, '32' (a string), true, null, an array, a Float32Array(6), a function. */
+/** A value as an error message shows it: 32, '32' (quoted: a string), true, null, an array, a Float32Array(6), a function. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value.length > 60 ? value.slice(0, 57) + '...' : value}'`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);

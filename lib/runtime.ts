@@ -32,7 +32,7 @@ export function setNumThreads(n: number): number {
 
 export interface Info {
   version: string;
-  binary: { file: string; source: 'build' | 'prebuild' };
+  binary: { file: string; source: 'build' | 'package' };
   isa: Isa;
   isaAvailable: Isa[];
   isaBuilt: Isa[];

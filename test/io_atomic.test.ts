@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readModelFiles, writeModelFiles } from '../lib/io/model_files';
 import { layers as L, loadModel, sequential, Sequential, Tensor } from '../lib/index';
 
 // The module object itself (what lib/io calls through), not the import's read-only view.
@@ -26,13 +27,18 @@ test('a save whose model.json rename fails leaves the old model loadable', async
   const old = build(1);
   await old.save(dir);
   const before = fs.readdirSync(dir).sort();
+  // save() writes in a worker thread, which this process's fs cannot reach into: the
+  // commit logic it runs is writeModelFiles, called here with another model's files.
+  const other = join(root, 'rename-source');
+  await build(2).save(other);
+  const files = readModelFiles(other);
   const rename = fsModule.renameSync;
   fsModule.renameSync = (from, to) => {
     if (String(to).endsWith('model.json')) throw new Error('simulated crash before the commit');
     rename(from, to);
   };
   try {
-    await t.throwsAsync(build(2).save(dir), { message: /simulated crash/ });
+    t.throws(() => writeModelFiles(dir, { ...files, seed: files.seed ?? 0, generatedBy: 'test' }), { message: /simulated crash/ });
   } finally {
     fsModule.renameSync = rename;
   }

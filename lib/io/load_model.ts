@@ -6,7 +6,7 @@ import type { Model } from '../models/model';
 import type { Backend } from '../models/native_model';
 import { Sequential } from '../models/sequential';
 import { checkedOptions } from '../options';
-import { readModelFiles } from './model_files';
+import { readModelFilesAsync } from './model_files_async';
 import { modelFromJson } from './topology';
 
 export interface LoadModelOptions {
@@ -23,7 +23,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('loadModel(dir): dir must be a non-empty path');
   const o = checkedOptions('loadModel', options, ['backend']);
   const what = `loadModel(${dir})`;
-  const files = readModelFiles(dir);
+  const files = await readModelFilesAsync(dir);
   const parsed = modelFromJson(files.topology, what);
   const common = { name: parsed.name, ...(files.seed !== undefined ? { seed: files.seed } : {}), ...(o.backend ? { backend: o.backend } : {}) };
   const model =

@@ -8,10 +8,13 @@
 // names, and a crash before model.json is replaced leaves the old model whole. Files no
 // longer named are removed after the commit.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossName, OptimizerSpec, OptimizerState } from '../graph_spec';
 import { syncDirectory, TEMPORARY_MARK, writeFileAtomic } from './atomic_write';
+import { checkJsonDepth } from './json_depth';
+import { makeDirectorySync } from './make_directory';
+import { openRegularFileSync, readExactlySync } from './regular_file';
 import { decodeFloat32, encodeFloat32, readManifest, WeightEntry } from './weight_manifest';
 
 export const MODEL_FILE = 'model.json';
@@ -86,7 +89,7 @@ function binaryName(kind: 'weights' | 'optimizer', hash: string): string {
 
 /** Writes the model directory (creating it), crash-safely; see the file comment. */
 export function writeModelFiles(dir: string, m: ModelFilesToWrite): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirectorySync(dir, `save(${dir})`);
   const weightBytes = encodeFloat32(m.values);
   const weightsHash = sha256(weightBytes);
   const weightsPath = binaryName('weights', weightsHash);
@@ -158,22 +161,16 @@ function isOurs(f: string): boolean {
   }
 }
 
-function readBounded(path: string, what: string, expectedBytes?: number, maxBytes = Infinity): Buffer {
-  let size: number;
+function readBounded(path: string, what: string, expectedBytes?: number, maxBytes?: number): Buffer {
+  const { fd, size } = openRegularFileSync(path, what, maxBytes);
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-  } catch (e) {
-    throw new Error(`${what}: cannot read ${path} (${(e as Error).message})`);
+    if (expectedBytes !== undefined && size !== expectedBytes) {
+      throw new Error(`${what}: ${path} has ${size} bytes, the manifest describes ${expectedBytes} (truncated or not this model's file)`);
+    }
+    return readExactlySync(fd, size, 0, what, path);
+  } finally {
+    closeSync(fd);
   }
-  if (expectedBytes !== undefined && size !== expectedBytes) {
-    throw new Error(`${what}: ${path} has ${size} bytes, the manifest describes ${expectedBytes} (truncated or not this model's file)`);
-  }
-  if (size > maxBytes) throw new Error(`${what}: ${path} has ${size} bytes, more than the ${maxBytes} allowed`);
-  const data = readFileSync(path);
-  if (data.length !== size) throw new Error(`${what}: ${path} changed while it was read`);
-  return data;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -217,6 +214,7 @@ export function readModelFiles(dir: string): ModelFiles {
     throw new Error(`${what}: model.json is not valid UTF-8 JSON (${(e as Error).message.slice(0, 120)})`);
   }
   if (!isRecord(json)) throw new Error(`${what}: model.json is not a JSON object`);
+  checkJsonDepth(json, `${what}: model.json`);
   if (json.format !== undefined && json.format !== 'layers-model') throw new Error(`${what}: format ${JSON.stringify(json.format)} is not a layers model`);
   if (!isRecord(json.modelTopology)) throw new Error(`${what}: model.json has no modelTopology`);
   // TensorFlow.js nests the topology under model_config when Keras wrote it.

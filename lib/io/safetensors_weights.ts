@@ -3,12 +3,12 @@
 // PyTorch state_dict (nn.Embedding, nn.Linear, nn.RNN / nn.LSTM / nn.GRU with
 // weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, and _reverse for
 // bidirectional), converting layouts layer by layer onto the model's architecture.
-import { readFileSync, statSync } from 'node:fs';
 import type { Layer } from '../layers/layer';
 import type { Model } from '../models/model';
 import { formatShape } from '../tensor';
 import type { TorchModule } from './torch_module';
 import { writeFileAtomic } from './atomic_write';
+import { readRegularFile } from './regular_file';
 import { NamedTensor, parseSafetensors, serializeSafetensors } from './safetensors';
 import { matchManifest, weightEntries } from './weight_manifest';
 
@@ -34,16 +34,10 @@ export interface ImportSafetensorsOptions {
   modules?: string[];
 }
 
-function readFile(path: string, what: string): Buffer {
-  const size = statSync(path).size;
-  if (size > MAX_FILE_BYTES) throw new Error(`${what}: the file has ${size} bytes, more than the ${MAX_FILE_BYTES} allowed`);
-  return readFileSync(path);
-}
-
 /** Loads weights from a safetensors file (Keras-named, or a PyTorch state_dict) into `model`. */
 export async function importSafetensors(model: Model, source: string | Uint8Array, options: ImportSafetensorsOptions = {}): Promise<void> {
   const what = typeof source === 'string' ? `importSafetensors(${source})` : 'importSafetensors(buffer)';
-  const { tensors } = parseSafetensors(typeof source === 'string' ? readFile(source, what) : source, what);
+  const { tensors } = parseSafetensors(typeof source === 'string' ? await readRegularFile(source, what, MAX_FILE_BYTES) : source, what);
   const expected = weightEntries(model.weightLayers());
   let values: Float32Array[];
   const names = [...tensors.keys()];

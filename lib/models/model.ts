@@ -374,7 +374,7 @@ export abstract class Model implements TrainingModel {
 
   async fit(x: InputsLike, y: InputsLike, config: FitConfig = {}): Promise<History> {
     const c = checkedOptions(`${this.name}: fit`, config, [...FIT_KEYS]);
-    const { initialEpoch, initialBatch } = this.startPosition(c);
+    const { initialEpoch, initialBatch } = await this.startPosition(c);
     const compiled = this.requireCompiled('fit');
     const epochs = positiveInt(`${this.name}: fit: epochs`, c.epochs ?? 1);
     const batchSize = positiveInt(`${this.name}: fit: batchSize`, c.batchSize ?? 32);
@@ -415,7 +415,7 @@ export abstract class Model implements TrainingModel {
    */
   async fitDataset(dataset: DatasetLike, config: FitDatasetConfig = {}): Promise<History> {
     const c = checkedOptions(`${this.name}: fitDataset`, config, [...FIT_DATASET_KEYS]);
-    const { initialEpoch, initialBatch } = this.startPosition(c);
+    const { initialEpoch, initialBatch } = await this.startPosition(c);
     const compiled = this.requireCompiled('fitDataset');
     const epochs = positiveInt(`${this.name}: fitDataset: epochs`, c.epochs ?? 1);
     const perEpoch = c.batchesPerEpoch === undefined ? undefined : positiveInt(`${this.name}: fitDataset: batchesPerEpoch`, c.batchesPerEpoch);
@@ -462,10 +462,10 @@ export abstract class Model implements TrainingModel {
     return list;
   }
 
-  private startPosition(c: { resumeFrom?: string; initialEpoch?: number }): { initialEpoch: number; initialBatch: number } {
+  private async startPosition(c: { resumeFrom?: string; initialEpoch?: number }): Promise<{ initialEpoch: number; initialBatch: number }> {
     if (c.resumeFrom === undefined) return { initialEpoch: c.initialEpoch ?? 0, initialBatch: 0 };
     if (c.initialEpoch !== undefined) throw new RangeError(`${this.name}: fit: give initialEpoch or resumeFrom, not both`);
-    const p = this.resume(c.resumeFrom);
+    const p = await this.resume(c.resumeFrom);
     return { initialEpoch: p.epoch, initialBatch: p.batch };
   }
 
@@ -615,7 +615,7 @@ export abstract class Model implements TrainingModel {
   }
 
   /** Restores a checkpoint for fit({ resumeFrom }); returns where training goes on. */
-  private resume(dir: string): { epoch: number; batch: number } {
+  private resume(dir: string): Promise<{ epoch: number; batch: number }> {
     return resumeModel(this.persistence(), dir);
   }
 }

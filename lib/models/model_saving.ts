@@ -3,7 +3,8 @@
 // training position, and resuming a fit from a checkpoint.
 import type { OptimizerState } from '../graph_spec';
 import type { Layer } from '../layers/layer';
-import { ModelFiles, ModelFilesToWrite, readModelFiles, SavedCompile, writeModelFiles } from '../io/model_files';
+import { ModelFiles, ModelFilesToWrite, SavedCompile } from '../io/model_files';
+import { readModelFilesAsync, writeModelFilesAsync } from '../io/model_files_async';
 import { optimizerFromSpec } from '../io/optimizer_config';
 import { packageVersion } from '../io/package_version';
 import { matchManifest, weightEntries } from '../io/weight_manifest';
@@ -57,7 +58,8 @@ export function modelFiles(m: Persistence, includeOptimizer: boolean): ModelFile
   if (includeOptimizer && m.compiled) {
     files.position = { ...m.position };
     const snapshot = m.optimizer();
-    if (snapshot) files.optimizer = snapshot;
+    // Copies: the writer transfers the arrays it is given to its worker thread.
+    if (snapshot) files.optimizer = { ...snapshot, state: { ...snapshot.state, slots: snapshot.state.slots.map((s) => s.slice()) } };
   }
   return files;
 }
@@ -75,7 +77,8 @@ export async function saveModel(m: Persistence, dir: string, options: SaveOption
   if (options.includeOptimizer !== undefined && typeof options.includeOptimizer !== 'boolean') {
     throw new TypeError(`${m.name}: save: includeOptimizer must be a boolean, received ${describe(options.includeOptimizer)}`);
   }
-  writeModelFiles(dir, modelFiles(m, options.includeOptimizer ?? true));
+  // Off the main thread: a large model's write does not stop the event loop.
+  await writeModelFilesAsync(dir, modelFiles(m, options.includeOptimizer ?? true));
 }
 
 function compileFromSaved(c: SavedCompile): CompileConfig {
@@ -127,9 +130,9 @@ function anonymous(topology: unknown): string {
 }
 
 /** Restores a checkpoint for fit({ resumeFrom }); returns where training goes on. */
-export function resumeModel(m: Persistence, dir: string): { epoch: number; batch: number } {
+export async function resumeModel(m: Persistence, dir: string): Promise<{ epoch: number; batch: number }> {
   const what = `${m.name}: fit: resumeFrom ${dir}`;
-  const files = readModelFiles(dir);
+  const files = await readModelFilesAsync(dir);
   if (!files.position || !files.optimizer) {
     throw new Error(`${what}: the directory holds no training state (it was saved with includeOptimizer false, before compiling, or by another tool)`);
   }
