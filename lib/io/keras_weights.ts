@@ -10,7 +10,8 @@ import { readZipArchiveAsync, type ZipLimits } from '../data/zip_archive';
 import { getMemoryLimit } from '../memory_limit';
 import type { Model } from '../models/model';
 import { formatShape } from '../tensor';
-import { readKeras3Weights } from './keras3_weights_file';
+import { readKeras2Weights } from './keras2_weights_file';
+import { Keras3WeightsToWrite, readKeras3Weights, writeKeras3Weights } from './keras3_weights_file';
 import { readRegularFile } from './regular_file';
 import { weightEntries } from './weight_manifest';
 
@@ -96,4 +97,54 @@ export async function importKerasWeights(model: Model, path: string, limits: Zip
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes the model's weights as a Keras 3 `.weights.h5` file (what Keras's
+ * `model.save_weights` writes): layers/<snake_case class name, _1, ...>/[cell/]vars/<i>.
+ */
+export async function exportKerasWeights(model: Model, path: string): Promise<void> {
+  if (typeof path !== 'string' || !path.endsWith('.weights.h5')) throw new RangeError(`saveWeights(${JSON.stringify(path)}): the file name must end in .weights.h5 (Keras 3's weights format)`);
+  const names = kerasLayerNames(model);
+  const values = model.getWeights();
+  const entries: Keras3WeightsToWrite[] = [];
+  let k = 0;
+  model.weightLayers().forEach((layer, i) => {
+    for (const g of layer.kerasVariableGroups()) {
+      const arrays = values.slice(k, k + g.count).map((t) => ({ shape: t.shape, data: t.data as Float32Array }));
+      k += g.count;
+      if (arrays.length > 0) entries.push({ layerPath: g.path ? `layers/${names[i]}/${g.path}` : `layers/${names[i]}`, arrays });
+    }
+  });
+  await writeKeras3Weights(path, entries);
+}
+
+/**
+ * Loads a Keras 2 `.h5` weight file (`model.save_weights('x.h5')`, or a whole model saved as
+ * .h5) into `model`: its layers by name when every layer with weights is there by name,
+ * else by position (as Keras 2's load_weights); counts and shapes must agree.
+ */
+export async function importKeras2Weights(model: Model, path: string): Promise<void> {
+  const what = `loadWeights(${path})`;
+  const found = (await readKeras2Weights(path, { what })).filter((l) => l.weights.length > 0);
+  const layers = model.weightLayers().filter((l) => l.weights().length > 0);
+  const byName = new Map(found.map((l) => [l.layerName, l]));
+  const named = layers.every((l) => byName.has(l.name));
+  if (!named && found.length !== layers.length) {
+    throw new Error(`${what}: the file has ${found.length} layers with weights (${found.map((l) => l.layerName).join(', ')}), the model ${layers.length} (${layers.map((l) => l.name).join(', ')})`);
+  }
+  const values = layers.flatMap((layer, i) => {
+    const entry = named ? (byName.get(layer.name) as (typeof found)[number]) : found[i];
+    const infos = layer.weights();
+    if (entry.weights.length !== infos.length) {
+      throw new Error(`${what}: layer '${layer.name}' (${layer.className}) has ${infos.length} weights, the file's '${entry.layerName}' has ${entry.weights.length}`);
+    }
+    return entry.weights.map((w, j) => {
+      if (w.shape.length !== infos[j].shape.length || w.shape.some((d, q) => d !== infos[j].shape[q])) {
+        throw new Error(`${what}: ${w.name} has shape ${formatShape(w.shape)}, the model's ${layer.name}/${infos[j].name} expects ${formatShape(infos[j].shape)}`);
+      }
+      return w.data;
+    });
+  });
+  model.setWeights(values);
 }

@@ -78,6 +78,11 @@ export class Bidirectional extends Layer {
     return [...this.forwardLayer.fromTorch(m, false), ...this.backwardLayer.fromTorch(m, true)];
   }
 
+  override kerasVariableGroups(): { path: string; count: number }[] {
+    const n = this.forwardLayer.weightsFor(this.built.slice(0, 1)).length;
+    return [{ path: 'forward_layer/cell', count: n }, { path: 'backward_layer/cell', count: n }];
+  }
+
   toSpec(): LayerSpec {
     return { kind: 'bidirectional', name: this.name, mergeMode: this.mergeMode, forward: this.forwardLayer.toSpec(), backward: this.backwardLayer.toSpec() };
   }

@@ -175,6 +175,14 @@ export abstract class Layer {
     throw new Error(`${module.where}: a ${this.className} layer has no PyTorch counterpart`);
   }
 
+  /**
+   * Where Keras 3 keeps this layer's variables under its group in a `.weights.h5` file, and
+   * how many of its weights (in order) each place holds: the group itself by default.
+   */
+  kerasVariableGroups(): { path: string; count: number }[] {
+    return [{ path: '', count: this.weights().length }];
+  }
+
   /** The layer as Keras JSON (lib/io/topology.ts adds the graph's connections). */
   toJson(): LayerJson {
     return { class_name: this.className, config: this.getConfig() };

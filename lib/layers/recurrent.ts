@@ -210,6 +210,11 @@ export abstract class RecurrentLayer extends Layer {
     return out;
   }
 
+  /** Keras 3 keeps a recurrent layer's variables under its cell. */
+  override kerasVariableGroups(): { path: string; count: number }[] {
+    return [{ path: 'cell', count: this.weights().length }];
+  }
+
   toSpec(): RecurrentSpec {
     const spec = {
       kind: 'rnn' as const,

@@ -37,6 +37,10 @@ export class TimeDistributed extends Layer {
     return this.layer.toSpec(this.name);
   }
 
+  override kerasVariableGroups(): { path: string; count: number }[] {
+    return [{ path: 'layer', count: this.weights().length }];
+  }
+
   override fromTorch(m: TorchModule): Float32Array[] {
     if (!this.layer.isBuilt) this.layer.build(this.built);
     return this.layer.fromTorch(m);

@@ -21,6 +21,7 @@ import { Backend, defaultBackend } from './native_model';
 import { countParams, initializeWeights, NativeRuntime, weightInfos } from './native_runtime';
 import type { SymbolicTensor } from './symbolic_tensor';
 import type { ModelFiles } from '../io/model_files';
+import { exportKerasWeights, importKeras2Weights, importKerasWeights } from '../io/keras_weights';
 import { Persistence, resumeModel, restoreModel, saveModel, SaveOptions } from './model_saving';
 
 export type { SaveOptions };
@@ -607,6 +608,22 @@ export abstract class Model implements TrainingModel {
    */
   async save(dir: string, options: SaveOptions = {}): Promise<void> {
     return saveModel(this.persistence(), dir, options);
+  }
+
+  /** Writes the weights as a Keras 3 `.weights.h5` file (Keras's save_weights). */
+  async saveWeights(path: string): Promise<void> {
+    return exportKerasWeights(this, path);
+  }
+
+  /**
+   * Reads weights saved by Keras: a Keras 3 `.weights.h5` or `.keras` file, or a Keras 2
+   * `.h5` file (Keras's load_weights); the architecture must match, shapes are checked.
+   */
+  async loadWeights(path: string): Promise<void> {
+    if (typeof path !== 'string' || path.length === 0) throw new TypeError(`${this.name}: loadWeights(path): path must be a non-empty string, received ${describe(path)}`);
+    if (path.endsWith('.weights.h5') || path.endsWith('.keras')) return importKerasWeights(this, path);
+    if (path.endsWith('.h5')) return importKeras2Weights(this, path);
+    throw new RangeError(`${this.name}: loadWeights(${JSON.stringify(path)}): expected a Keras .weights.h5, .keras or .h5 file`);
   }
 
   /** Takes over what lib/io read from a saved model (loadModel uses it). */
