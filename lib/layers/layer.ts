@@ -7,6 +7,7 @@ import type { LayerSpec } from '../graph_spec';
 import type { Initializer } from '../initializers';
 import { LayerNode, SymbolicTensor } from '../models/symbolic_tensor';
 import type { TorchModule } from '../io/torch_module';
+import { checkMemory } from '../memory_limit';
 import { describe } from '../options';
 import { SeededRandom } from '../random';
 import { DType, formatShape, Shape, shapeSize } from '../tensor';
@@ -137,8 +138,11 @@ export abstract class Layer {
    */
   build(inputs: TensorType[]): void {
     if (!this.builtInputs) {
-      this.builtInputs = inputs.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
-      this.weightsFor(this.builtInputs);
+      const built = inputs.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
+      // Before anything is allocated: a value, a gradient and two optimizer slots per weight.
+      const elements = this.weightsFor(built).reduce((n, w) => n + shapeSize(w.shape), 0);
+      checkMemory(`${this.name}: building the layer`, elements * 16, `${elements} float32 parameters, each with a gradient and two optimizer slots`);
+      this.builtInputs = built;
       return;
     }
     const have = this.weightsFor(this.builtInputs);
