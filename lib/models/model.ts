@@ -291,6 +291,26 @@ export abstract class Model implements TrainingModel {
     this.runtime?.current();
   }
 
+  /**
+   * Takes arrays that are the library's own and already checked for finiteness (a file's
+   * decoded weights): shapes are checked, nothing is copied, so loading a large model
+   * keeps the event loop free.
+   */
+  private adoptWeights(values: Float32Array[]): void {
+    const list = this.weightList();
+    if (values.length !== list.length) throw new RangeError(`${this.name}: expected ${list.length} weights, received ${values.length}`);
+    values.forEach((v, i) => {
+      if (v.length !== shapeSize(list[i].info.shape)) throw new RangeError(`${this.name}: weight ${i} (${list[i].layer.name}/${list[i].info.name}) needs ${shapeSize(list[i].info.shape)} values, received ${v.length}`);
+    });
+    let k = 0;
+    for (const layer of this.weightLayers()) {
+      const n = layer.weights().length;
+      layer.weightState.setValues(values.slice(k, k + n));
+      k += n;
+    }
+    this.runtime?.current();
+  }
+
   countParams(): number {
     return countParams(this.weightLayers());
   }
@@ -590,7 +610,7 @@ export abstract class Model implements TrainingModel {
       layers: this.weightLayers(),
       topology: () => this.topology(),
       weights: () => this.getWeights().map((t) => t.data as Float32Array),
-      setWeights: (values) => this.setWeights(values),
+      setWeights: (values) => this.adoptWeights(values),
       compiled: this.compiledState,
       compile: (config) => this.compile(config),
       position: this.position,
