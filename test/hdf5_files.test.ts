@@ -58,8 +58,9 @@ test('Keras 3 layout: variables per layer group in Keras order (vars, cell, laye
   );
 });
 
+// An exponential walk of the DAG would never end: the test's timeout is what catches it (no
+// timing assertion: the machine may be loaded).
 test('a DAG of 2^40 paths and a cycle are read once per object', async (t) => {
-  const started = Date.now();
   const dag = await readHdf5(fixture('dag.h5'), 'dag');
   // /, /vars, /layers, dense, dense/vars and its 2 datasets, dense/chain and its 41 levels.
   t.is(dag.objects.size, 1 + 1 + 1 + 1 + 1 + 2 + 1 + 41);
@@ -67,7 +68,6 @@ test('a DAG of 2^40 paths and a cycle are read once per object', async (t) => {
   t.deepEqual(layers[0].variables.map((v) => Array.from(v.data)), [[0, 1, 2, 3, 4, 5], [0.5, -0.5]]);
   const cycle = await readKeras3Weights(fixture('cycle.h5'));
   t.deepEqual(cycle.map((l) => [l.layerName, l.variables.length]), [['dense', 2]]);
-  t.true(Date.now() - started < 30_000);
 });
 
 test('depth, object count and memory are capped, with the numbers in the message', async (t) => {
