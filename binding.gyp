@@ -3,12 +3,24 @@
 # Each instruction set is a static library of its own so that its -m flags reach only
 # the files written for it; the dispatcher picks one at load time by cpuid.
 {
+  'variables': {
+    # Linux release builds (release/build_linux.sh) link libstdc++ and libgcc in statically,
+    # so the binary needs no GLIBCXX_* symbols of the host, and bind the few libm functions
+    # that glibc 2.29 versioned anew to their old versions (native/common/glibc_floor.h).
+    # Local builds use the system's libraries as they are.
+    'linux_release%': 'false'
+  },
   'target_defaults': {
     'cflags!': ['-fno-exceptions'],
     'cflags_cc!': ['-fno-exceptions', '-std=gnu++17'],
     'cflags_cc': ['-std=c++17', '-O3', '-fPIC', '-fvisibility=hidden'],
     'include_dirs': ['<!(node -p "require(\'node-addon-api\').include_dir")', 'native'],
     'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+    'conditions': [
+      ['OS=="linux" and linux_release=="true"', {
+        'cflags_cc': ['-include', 'common/glibc_floor.h']
+      }]
+    ],
     'xcode_settings': {
       'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',
       'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
@@ -21,6 +33,9 @@
       'sources': ['<!@(node native/sources.js core)'],
       'libraries': ['-lpthread'],
       'conditions': [
+        ['OS=="linux" and linux_release=="true"', {
+          'ldflags': ['-static-libstdc++', '-static-libgcc']
+        }],
         ['target_arch=="x64"', {
           'dependencies': ['recurrent_isa_avx2', 'recurrent_isa_avx512', 'recurrent_isa_avx512bf16', 'recurrent_isa_amx'],
           'defines': ['RECURRENT_HAVE_X86_ISAS=1']

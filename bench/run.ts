@@ -90,9 +90,9 @@ async function fidelity(w: ModelWorkload, dir: string): Promise<Fidelity> {
   for (let i = 0; i < ours.data.length; i++) diff = Math.max(diff, Math.abs(ours.data[i] - reference[i]));
   const result: Fidelity = { workload: w.id, maxPredictionDiff: diff };
   if (data.y && summary.loss !== undefined && summary.loss_after_step !== undefined) {
-    const before = (await model.evaluate(data.x, data.y, { batchSize: w.batch })).loss;
+    const before = (await model.evaluate(data.x, data.y, { batchSize: w.batch, returnDict: true })).loss;
     await model.trainOnBatch(data.x, data.y);
-    const after = (await model.evaluate(data.x, data.y, { batchSize: w.batch })).loss;
+    const after = (await model.evaluate(data.x, data.y, { batchSize: w.batch, returnDict: true })).loss;
     result.lossBefore = [before, summary.loss];
     result.lossAfterStep = [after, summary.loss_after_step];
   }

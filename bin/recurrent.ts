@@ -1,23 +1,30 @@
 #!/usr/bin/env node
-// The `recurrent` command line: `recurrent info [--json]`, `recurrent train spam [...]`,
-// `recurrent plot history.json -o loss.svg`.
+// The `recurrent` command line: `recurrent info [--json]`, `recurrent train demo|<file.csv>|spam
+// [...]`, `recurrent plot history.json -o loss.svg`, `recurrent bench [...]` and
+// `recurrent build-from-source`.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { readRegularFileSync } from '../lib/io/regular_file';
+import { isCheckout, packageRoot } from '../lib/native';
 import { info } from '../lib/runtime';
 import { plotHistory, type HistoryData } from '../lib/training/plot';
+import { formatTrainTextReport, trainText } from './train_text';
 
 export type Command =
   | { command: 'help' }
   | { command: 'info'; json: boolean }
   | { command: 'train'; task: 'spam'; epochs?: number; backend: 'cpu'; threads?: number }
+  | { command: 'train'; task: 'text'; source: string; epochs?: number; backend: 'cpu'; threads?: number; out?: string; textColumn?: string; labelColumn?: string }
   | { command: 'plot'; input: string; output: string; metrics?: string[] }
-  | { command: 'bench'; args: string[] };
+  | { command: 'bench'; args: string[] }
+  | { command: 'build-from-source' };
+
+/** A history.json is kilobytes; this bounds what a wrong path can make plot read. */
+const MAX_HISTORY_BYTES = 64 * 2 ** 20;
 
 /** A command line that cannot run; main prints it with the usage and exits with 2. */
 export class UsageError extends Error {}
-
-const TRAIN_TASKS = ['spam'];
 
 function positiveIntegerFlag(flag: string, value: string | undefined): number {
   if (value === undefined) throw new UsageError(`${flag} needs a value`);
@@ -59,22 +66,42 @@ export function parseCommandLine(argv: string[]): Command {
       return { command: 'info', json: rest.includes('--json') };
     }
     case 'train': {
-      const { flags, positional } = splitFlags(rest, ['--epochs', '--backend', '--threads']);
+      const { flags, positional } = splitFlags(rest, ['--epochs', '--backend', '--threads', '--out', '--text-column', '--label-column']);
       const [task, ...more] = positional;
-      if (task === undefined) throw new UsageError(`train: which task? (${TRAIN_TASKS.join(', ')})`);
-      if (!TRAIN_TASKS.includes(task)) throw new UsageError(`train: unknown task '${task}' (known: ${TRAIN_TASKS.join(', ')})`);
+      if (task === undefined) throw new UsageError('train: what to train on? (demo, a CSV or TSV file of labelled texts, or spam in a checkout)');
       if (more.length) throw new UsageError(`train: unexpected argument '${more[0]}'`);
       const backend = flags.has('--backend') ? flags.get('--backend') : 'cpu';
       if (backend === 'cuda') {
         throw new UsageError("train: --backend cuda is not available: CUDA training is not implemented yet; use --backend cpu");
       }
       if (backend !== 'cpu') throw new UsageError(`train: --backend must be 'cpu', received '${String(backend)}'`);
-      return {
-        command: 'train',
-        task: 'spam',
-        backend: 'cpu',
+      const common = {
+        command: 'train' as const,
+        backend: 'cpu' as const,
         ...(flags.has('--epochs') ? { epochs: positiveIntegerFlag('--epochs', flags.get('--epochs')) } : {}),
         ...(flags.has('--threads') ? { threads: positiveIntegerFlag('--threads', flags.get('--threads')) } : {}),
+      };
+      const textFlags = ['--out', '--text-column', '--label-column'].filter((f) => flags.has(f));
+      if (task === 'spam') {
+        if (textFlags.length) throw new UsageError(`train spam: ${textFlags[0]} applies to demo and CSV training only`);
+        return { ...common, task: 'spam' };
+      }
+      if (task !== 'demo' && !/\.(csv|tsv)$/i.test(task)) {
+        throw new UsageError(`train: '${task}' is neither demo, spam nor a .csv or .tsv file of labelled texts`);
+      }
+      const value = (flag: string) => {
+        const v = flags.get(flag);
+        if (!v) throw new UsageError(`train: ${flag} needs a value`);
+        return v;
+      };
+      if (task === 'demo' && (flags.has('--text-column') || flags.has('--label-column'))) throw new UsageError('train demo: the demo data has no columns to choose');
+      return {
+        ...common,
+        task: 'text',
+        source: task,
+        ...(flags.has('--out') ? { out: value('--out') } : {}),
+        ...(flags.has('--text-column') ? { textColumn: value('--text-column') } : {}),
+        ...(flags.has('--label-column') ? { labelColumn: value('--label-column') } : {}),
       };
     }
     case 'plot': {
@@ -93,6 +120,9 @@ export function parseCommandLine(argv: string[]): Command {
     case 'bench':
       // The harness checks its own options (--quick, --workload, --compare, --threads).
       return { command: 'bench', args: rest };
+    case 'build-from-source':
+      if (rest.length) throw new UsageError(`build-from-source: unexpected argument '${rest[0]}'`);
+      return { command: 'build-from-source' };
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -106,7 +136,7 @@ function printInfo(json: boolean): void {
   }
   const lines = [
     `recurrent ${i.version}`,
-    `binary:      ${i.binary.file} (${i.binary.source === 'prebuild' ? 'prebuilt' : 'local build'})`,
+    `binary:      ${i.binary.file} (${i.binary.source === 'package' ? 'prebuilt, from its platform package' : 'local build'})`,
     `cpu:         ${i.cpu || 'unknown'} (${i.platform})`,
     `isa:         ${i.isa} (available: ${i.isaAvailable.join(', ')}; built: ${i.isaBuilt.join(', ')})`,
     `threads:     ${i.threads}`,
@@ -125,23 +155,38 @@ function usage(): string {
     '',
     'commands:',
     '  info [--json]                                   which binary, instruction set, threads and GPU are in use',
+    '  train demo [--epochs N] [--threads N] [--out DIR]',
+    '                                                  train a GRU sentiment classifier on generated reviews; results in ./recurrent-demo/',
+    '  train <file.csv|file.tsv> [--text-column NAME] [--label-column NAME] [--epochs N] [--threads N] [--out DIR]',
+    '                                                  train a text classifier on your labelled texts; results in ./recurrent-<file>/',
     '  train spam [--epochs N] [--backend cpu] [--threads N]',
-    '                                                  train the GRU spam filter on SpamAssassin (needs the dev dependencies)',
+    '                                                  the GRU spam filter on SpamAssassin (a checkout with its dev dependencies)',
     '  plot history.json [-o loss.svg] [--metrics loss,accuracy]',
     '                                                  training curves of a saved History as SVG',
     '  bench [--quick] [--workload W2] [--compare torch,tfjs,onednn] [--threads N]',
     '                                                  the benchmark workloads against PyTorch and TensorFlow.js',
+    '  build-from-source                               compile the native addon for this machine (python3, make, a C++17 compiler)',
   ].join('\n');
 }
 
 async function train(c: Extract<Command, { command: 'train' }>): Promise<void> {
-  // The examples are not part of the published package: load them only when asked.
-  let spam: typeof import('../examples/spam');
-  try {
-    spam = require('../examples/spam') as typeof import('../examples/spam');
-  } catch (err) {
-    throw new Error(`recurrent train spam needs a checkout of recurrent with its examples built (npm run build): ${(err as Error).message}`);
+  if (c.task === 'text') {
+    const result = await trainText({
+      source: c.source,
+      ...(c.epochs !== undefined ? { epochs: c.epochs } : {}),
+      ...(c.threads !== undefined ? { threads: c.threads } : {}),
+      ...(c.out !== undefined ? { out: c.out } : {}),
+      ...(c.textColumn !== undefined ? { textColumn: c.textColumn } : {}),
+      ...(c.labelColumn !== undefined ? { labelColumn: c.labelColumn } : {}),
+    });
+    process.stdout.write(`${formatTrainTextReport(result)}\n`);
+    return;
   }
+  // The examples and their datasets are not part of the published package.
+  if (!existsSync(join(__dirname, '..', 'examples', 'spam.js'))) {
+    throw new Error('recurrent train spam runs in a checkout of recurrent (its examples and dataset packages are not published); try recurrent train demo, or recurrent train your-texts.csv');
+  }
+  const spam = require('../examples/spam') as typeof import('../examples/spam');
   const result = await spam.trainSpam({
     ...(c.epochs !== undefined ? { epochs: c.epochs } : {}),
     ...(c.threads !== undefined ? { threads: c.threads } : {}),
@@ -149,14 +194,40 @@ async function train(c: Extract<Command, { command: 'train' }>): Promise<void> {
   process.stdout.write(`${spam.formatSpamReport(result)}\n`);
 }
 
-// The harness runs in its own process: it spawns the peers and may take minutes.
+// The harness runs in its own process: it spawns the peers and may take minutes. Its
+// reports go to the current directory unless --json/--markdown say where (in a checkout,
+// npm run bench keeps them in bench/results/); never into the installed package.
 function bench(c: Extract<Command, { command: 'bench' }>): number {
-  const r = spawnSync(process.execPath, [join(__dirname, '..', 'bench', 'run.js'), ...c.args], { stdio: 'inherit' });
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  const args = [...c.args];
+  if (!args.includes('--json')) args.push('--json', join(process.cwd(), `recurrent-bench-${stamp}.json`));
+  if (!args.includes('--markdown')) args.push('--markdown', join(process.cwd(), `recurrent-bench-${stamp}.md`));
+  const r = spawnSync(process.execPath, [join(__dirname, '..', 'bench', 'run.js'), ...args], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+/** Node's headers next to this Node (a distribution's or the official tarball's), so node-gyp downloads nothing. */
+function localNodeHeaders(): string | undefined {
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined;
+}
+
+// node-gyp through npm (npm carries its own node-gyp and puts it on the scripts' PATH).
+function buildFromSource(): number {
+  const nodedir = process.env.npm_config_nodedir ?? localNodeHeaders();
+  process.stdout.write(`building the native addon in ${packageRoot} (${nodedir ? `Node headers from ${nodedir}` : "no local Node headers: node-gyp will fetch them for this Node version; set npm's nodedir to avoid it"})\n`);
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build:native', ...(nodedir ? ['--', `--nodedir=${nodedir}`] : [])], {
+    cwd: packageRoot,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
+  if (r.status === 0) process.stdout.write(`built ${join(packageRoot, 'build', 'Release', 'recurrent.node')}: it is loaded before any prebuilt binary\n`);
+  else process.stderr.write(`the build failed${r.error ? ` (${r.error.message})` : ''}: it needs python3, make and a C++17 compiler${isCheckout() ? '' : ", and node-addon-api (installed with recurrent)"}\n`);
   return r.status ?? 1;
 }
 
 function plot(c: Extract<Command, { command: 'plot' }>): void {
-  const data = JSON.parse(readFileSync(c.input, 'utf8')) as HistoryData;
+  const data = JSON.parse(readRegularFileSync(c.input, 'recurrent plot', MAX_HISTORY_BYTES).toString('utf8')) as HistoryData;
   plotHistory(data, c.output, c.metrics ? { metrics: c.metrics } : {});
   process.stdout.write(`wrote ${c.output}\n`);
 }
@@ -185,6 +256,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'bench':
       return bench(c);
+    case 'build-from-source':
+      return buildFromSource();
   }
 }
 

@@ -145,7 +145,7 @@ export async function trainSpam(options: SpamOptions = {}): Promise<SpamResult> 
     validationData: [xTest, yTest],
   });
   const trainSeconds = (performance.now() - trainStart) / 1000;
-  const evaluated = await model.evaluate(xTest, yTest, { batchSize: 256 });
+  const evaluated = await model.evaluate(xTest, yTest, { batchSize: 256, returnDict: true });
   const probabilities = (await model.predict(xTest, { batchSize: 256 })).data;
   return {
     history,

@@ -1,10 +1,19 @@
 // The contract between the TypeScript model (lib/models, lib/layers, lib/training) and the
-// native graph (native/graph): what a compiled Sequential model looks like to native code,
+// native graph (native/graph): a model as a DAG of layer applications, the compile options,
 // and the calls a training loop makes. TypeScript validates user input and infers shapes;
-// native code owns parameters, gradients and optimizer state, and runs a whole training
-// step (forward, loss, backward, clip, update) in one asynchronous call.
+// native code checks the spec again, owns parameters, gradients and optimizer state on its
+// backend's device, and runs a training step (forward, losses, backward, clip, update) in
+// one asynchronous call.
 //
-// Shapes are per sample (no batch axis). B is the batch size of a call.
+// Shapes are per sample (no batch axis). A null axis is free: its size comes from each
+// batch (the time axis of a [null, F] input, so one model trains on batches of different
+// lengths and predicts on any length). B is the batch size of a call; T a time length.
+//
+// Values: the model's inputs are values 0 .. inputs.length - 1; every node writes the
+// values listed in its `outputs`, numbered on from there in node order. A value with a
+// time axis may carry a mask [B, T] (1 = a valid step), as in Keras: Embedding(maskZero),
+// Masking or an explicit mask given with the batch start one; layers pass it on or drop it
+// as Keras's do (see each LayerSpec); a mask reaching a model output masks its loss.
 
 export type DenseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 export type RecurrentActivation = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid';
@@ -14,6 +23,12 @@ export interface Regularizer {
   l2: number;
 }
 
+/**
+ * SimpleRNN, LSTM or GRU over the whole sequence. Node inputs: [x [T, F]] or
+ * [x, h0 [H]] (SimpleRNN, GRU) or [x, h0 [H], c0 [H]] (LSTM): initial states, Keras's
+ * `initialState`. Node outputs: [y] where y is [T, H] (returnSequences; keeps x's mask)
+ * or [H]; with returnState [y, h [H]] or, for LSTM, [y, h [H], c [H]].
+ */
 export interface RecurrentSpec {
   kind: 'rnn';
   name: string;
@@ -24,16 +39,17 @@ export interface RecurrentSpec {
   recurrentActivation: RecurrentActivation;
   useBias: boolean;
   returnSequences: boolean;
-  /** Also expose the final states (only meaningful with the functional API; ignored by Sequential). */
   returnState: boolean;
   goBackwards: boolean;
   /** GRU only. */
   resetAfter: boolean;
+  /** LSTM only: peephole connections (Keras 2 PeepholeLSTMCell, TF1 use_peepholes). */
+  peephole: boolean;
   /** Fraction of the input units dropped in training, one mask per sequence (Keras). */
   dropout: number;
   /** Fraction of the recurrent state units dropped in training, one mask per sequence. */
   recurrentDropout: number;
-  /** Keep final states between batches until resetStates(). */
+  /** Keep final states between batches until resetStates() (no initial-state inputs then). */
   stateful: boolean;
   trainable: boolean;
   kernelRegularizer?: Regularizer;
@@ -41,33 +57,93 @@ export interface RecurrentSpec {
   biasRegularizer?: Regularizer;
 }
 
+export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
+
 export type LayerSpec =
+  /** Node inputs: [ids [T] int32]; outputs: [y [T, outputDim]], masked where id is 0 with maskZero (ANDed with an incoming mask). */
   | { kind: 'embedding'; name: string; inputDim: number; outputDim: number; maskZero: boolean; trainable: boolean;
       embeddingsRegularizer?: Regularizer }
+  /** [x [T, F]] -> [x with steps whose features all equal maskValue zeroed and masked]. */
   | { kind: 'masking'; name: string; maskValue: number }
   | RecurrentSpec
-  | { kind: 'bidirectional'; name: string; mergeMode: 'concat' | 'sum' | 'mul' | 'ave'; forward: RecurrentSpec;
-      backward: RecurrentSpec }
-  // Dense acts on the last axis: on [T, F] input it is TimeDistributed(Dense).
+  /**
+   * A forward and a backward (goBackwards flipped) recurrent layer over the same input.
+   * Node inputs: [x] or [x, ...forward states, ...backward states]. Outputs: [y] merged
+   * by mergeMode (concat: [.., 2H]), or with mergeMode null [y_forward, y_backward]; with
+   * returnState the final states follow: forward h (c), then backward h (c).
+   */
+  | { kind: 'bidirectional'; name: string; mergeMode: MergeMode | null; forward: RecurrentSpec; backward: RecurrentSpec }
+  /** [x [..., F]] -> [[..., units]] on the last axis (on [T, F]: Keras's TimeDistributed(Dense)); the mask passes. */
   | { kind: 'dense'; name: string; units: number; activation: DenseActivation; useBias: boolean; trainable: boolean;
       kernelRegularizer?: Regularizer; biasRegularizer?: Regularizer }
-  | { kind: 'dropout'; name: string; rate: number };
+  /** [x] -> [x] with a fraction `rate` zeroed (kept ones scaled by 1/(1-rate)) in training; the mask passes. */
+  | { kind: 'dropout'; name: string; rate: number }
+  /**
+   * Merge layers over two or more inputs of one shape (concatenate: equal but on `axis`).
+   * add, subtract (exactly two inputs), multiply, average: elementwise. The output's mask
+   * is the AND of the inputs' masks (an input without one counts as all valid).
+   */
+  | { kind: 'add' | 'subtract' | 'multiply' | 'average'; name: string }
+  /**
+   * `axis` counts the batch axis as Keras does: -1 (the last) or 1 .. rank. Masks: joined
+   * along time when `axis` is the time axis (1), an input without a mask counting as all
+   * valid; ANDed (as the other merges) otherwise.
+   */
+  | { kind: 'concatenate'; name: string; axis: number }
+  /**
+   * Keras Dot: two inputs, a sum of products over axes[0] of the first and axes[1] of
+   * the second (Keras axes, batch axis included, each 1 .. rank). [F]·[F] -> [1];
+   * [T, F]·[S, F] with axes [2, 2] -> [T, S]; [T, F]·[F, S]... with axes [2, 1] -> [T, S].
+   * normalize: each input l2-normalized along its axis first (cosine proximity). No mask.
+   */
+  | { kind: 'dot'; name: string; axes: [number, number]; normalize: boolean }
+  /** [F] -> [n, F]. No mask. */
+  | { kind: 'repeatVector'; name: string; n: number }
+  /** Per-sample reshape to targetShape (at most one -1, inferred); the element count must match. No mask. */
+  | { kind: 'reshape'; name: string; targetShape: number[] }
+  /** [d1, d2, ...] -> [d1 * d2 * ...] (every axis known). No mask. */
+  | { kind: 'flatten'; name: string };
+
+export type LayerKind = LayerSpec['kind'];
+
+export interface InputSpec {
+  name: string;
+  /** Per-sample shape; null marks a free axis. int32 inputs are token ids [T] for an Embedding. */
+  shape: (number | null)[];
+  dtype: 'float32' | 'int32';
+}
+
+export interface NodeSpec {
+  /** Index into GraphSpec.layers: two nodes of one layer share its weights (a shared layer). */
+  layer: number;
+  /** Value ids read, in the layer's order (see its LayerSpec). */
+  inputs: number[];
+  /** Value ids written: the next free ids, in order (their count follows from the layer). */
+  outputs: number[];
+}
 
 export interface GraphSpec {
-  /** Per-sample input shape: [T] token ids (int32) for an Embedding first layer, [T, F] or [F] floats otherwise. */
-  inputShape: number[];
-  inputDtype: 'int32' | 'float32';
+  inputs: InputSpec[];
+  /** Every layer once, in the model's layer order: getWeights lists their weights in this order. */
   layers: LayerSpec[];
+  /** Layer applications in a topological order (every input value is written before it is read). */
+  nodes: NodeSpec[];
+  /** The model's output values (a value may appear once). */
+  outputs: number[];
   /** Seeds dropout masks (and nothing else: initial weights come from TypeScript). */
   seed: number;
 }
 
 // Weights, per layer, in Keras order and shapes (getWeights/setWeights order):
 //   embedding:     embeddings [inputDim, outputDim]
-//   rnn:           kernel [I, G*H], recurrent_kernel [H, G*H], bias [G*H] (GRU resetAfter: [2, 3H]) if useBias
+//   rnn:           kernel [F, G*H], recurrent_kernel [H, G*H], bias [G*H] (GRU resetAfter: [2, 3H]) if
+//                  useBias; with peephole: input_gate_peephole_weights [H], forget_gate_peephole_weights [H],
+//                  output_gate_peephole_weights [H]
 //   bidirectional: the forward layer's weights, then the backward layer's
-//   dense:         kernel [in, units], bias [units] if useBias
-//   masking, dropout: none
+//   dense:         kernel [F, units], bias [units] if useBias
+//   others:        none
+// F is the size of the last axis of the layer's first input at its first application; a
+// shared layer's later applications must agree.
 
 export type LossName =
   | 'meanSquaredError'
@@ -96,35 +172,75 @@ export interface OptimizerSpec {
 
 export type MetricName = 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'meanSquaredError' | 'meanAbsoluteError';
 
-export interface CompileSpec {
+/** The loss of one model output. The model's loss is sum_k weight_k * loss_k (+ regularization). */
+export interface OutputLossSpec {
   loss: LossName;
   fromLogits: boolean;
-  optimizer: OptimizerSpec;
+  /** Keras loss_weights (default 1). */
+  weight: number;
   metrics: MetricName[];
 }
 
-// Targets: y has the model output's shape per sample (float32), except for
-// sparseCategoricalCrossentropy where it is int32 class ids of the output shape without its
-// last axis. With a 3-D output and a mask reaching the loss (Embedding maskZero or Masking
-// with returnSequences layers), masked time steps do not count in the loss or metrics.
+export interface CompileSpec {
+  /** One per model output, in GraphSpec.outputs order; null: the output has no loss (it gets no targets). */
+  losses: (OutputLossSpec | null)[];
+  optimizer: OptimizerSpec;
+}
 
-export interface StepArgs {
-  x: Int32Array | Float32Array; // [B, ...inputShape]
-  y: Float32Array | Int32Array; // [B, ...target shape]
-  batch: number;
+// Targets of an output: y has the output's per-sample shape (float32), except for
+// sparseCategoricalCrossentropy where it is int32 class ids of the output's shape without
+// its last axis. Free axes take the size the batch gives them. Masked time steps of an
+// output count in neither its loss nor its metrics.
+
+export interface InputBatch {
+  /** [B, ...shape] row-major: Int32Array for int32 inputs, Float32Array otherwise. */
+  data: Float32Array | Int32Array;
+  /** This batch's per-sample shape: the input's shape with every free axis given a size. */
+  shape: number[];
+  /** [B, T] explicit mask (1 = valid step, 0 = padding) of an input with a time axis (its first axis). */
+  mask?: Uint8Array;
+}
+
+export interface TargetBatch {
+  /** [B, ...target shape] (see above). */
+  data: Float32Array | Int32Array;
   /** [B] per-sample weights (class weights resolve to these in TypeScript). */
   sampleWeight?: Float32Array;
-  /** The learning rate for this step (schedules and ReduceLROnPlateau set it per step). */
+}
+
+export interface StepArgs {
+  batch: number;
+  /** One per model input. */
+  inputs: InputBatch[];
+  /** One per model output; null for an output without a loss. Not for predict. */
+  targets?: (TargetBatch | null)[];
+  /** trainStep only: the learning rate for this step (schedules and ReduceLROnPlateau set it per step). */
   learningRate?: number;
 }
 
-export interface StepResult {
-  /** Mean loss over the batch (weighted), regularization penalties included for training. */
+export interface OutputResult {
+  /** The output's mean loss over the batch (weighted by sample weights, unweighted by loss weight). */
   loss: number;
-  /** One value per compiled metric: the batch's mean. */
+  /** One value per metric of this output: the batch's mean. */
   metrics: number[];
-  /** Samples (or unmasked time steps) the means are over, for averaging across batches. */
+  /** Samples (or unmasked time steps) its means are over. */
   count: number;
+}
+
+export interface StepResult {
+  /** sum_k weight_k * loss_k, plus the regularization penalties. */
+  loss: number;
+  /** What `loss` is a mean over, for averaging across batches: the count of the one output with a loss, or B when several outputs have one. */
+  count: number;
+  /** One per output with a loss, in GraphSpec.outputs order (null for outputs without a loss). */
+  outputs: (OutputResult | null)[];
+}
+
+export interface OutputBatch {
+  /** [B, ...shape]. */
+  data: Float32Array;
+  /** This batch's per-sample shape. */
+  shape: number[];
 }
 
 /**
@@ -141,23 +257,48 @@ export interface OptimizerState {
   slots: Float32Array[];
 }
 
-/** The native model object (created by `new binding.Model(spec)`). */
+export interface NativeModelOptions {
+  /** The op backend: 'cpu' (default), 'reference' (every op in its plain form: slow, for checking). */
+  backend?: string;
+}
+
+/** The native model object (created by `new binding.Model(spec, options)`). */
 export interface NativeModel {
   compile(spec: CompileSpec): void;
-  /** Forward, loss, backward, clip, update on one batch, on a worker thread. */
+  /** Forward, losses, backward, clip, update on one batch, on a worker thread. */
   trainStep(args: StepArgs): Promise<StepResult>;
-  /** Loss and metrics without updating (dropout off). */
+  /**
+   * The first half of trainStep: forward (dropout on), losses, backward and the
+   * regularization gradients, leaving the gradients in place (getGradients reads them);
+   * no update and the step counter does not advance.
+   */
+  computeGradients(args: StepArgs): Promise<StepResult>;
+  /** The second half: clipping and the optimizer update from the gradients in place; advances the step counter. */
+  applyGradients(args: { learningRate?: number }): Promise<void>;
+  /** Losses and metrics without updating (dropout off). */
   evaluateStep(args: StepArgs): Promise<StepResult>;
-  /** Outputs [B, ...outputShape] (dropout off). */
-  predict(args: { x: Int32Array | Float32Array; batch: number }): Promise<Float32Array>;
+  /** Every model output for the batch (dropout off). */
+  predict(args: StepArgs): Promise<OutputBatch[]>;
   getWeights(): Float32Array[];
   setWeights(weights: Float32Array[]): void;
+  /**
+   * The gradients in place, in getWeights order: after computeGradients as backward left
+   * them (before clipping); after applyGradients or trainStep as the update used them
+   * (clipped in place). Frozen weights' gradients are zeros.
+   */
+  getGradients(): Float32Array[];
+  /** Replaces the gradients in place (what an all-reduce across processes hands back); same checks as setWeights. */
+  setGradients(gradients: Float32Array[]): void;
   /** Zeroes the carried states of stateful layers. */
   resetStates(): void;
-  /** Per-sample output shape. */
-  outputShape(): number[];
-  /** The compiled optimizer's state (throws before compile). Optional for test doubles and other backends. */
-  getOptimizerState?(): OptimizerState;
+  /** Per-sample shapes of the model's outputs, null for free axes. */
+  outputShapes(): (number | null)[][];
+  /** The compiled optimizer's state (throws before compile). */
+  getOptimizerState(): OptimizerState;
   /** Restores a state from getOptimizerState; checks the slot count, lengths and finiteness first. */
-  setOptimizerState?(state: OptimizerState): void;
+  setOptimizerState(state: OptimizerState): void;
+  /** Native memory held now (values, gradients, optimizer slots, workspaces) and allocations made since creation (steady-state steps make none). */
+  memory(): { bytes: number; allocations: number };
+  /** Frees the native memory now; every later call throws. */
+  dispose(): void;
 }

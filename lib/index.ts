@@ -1,11 +1,15 @@
 // recurrent: recurrent neural networks for Node.js.
 export { getIsa, setIsa, getNumThreads, setNumThreads, getFlushDenormals, setFlushDenormals, info } from './runtime';
 export type { Info } from './runtime';
+export { getMemoryLimit, setMemoryLimit } from './memory_limit';
 export type { Isa, RuntimeInfo, CudaDeviceInfo } from './native';
 export { NativeLoadError } from './native';
 export * as ops from './ops';
 export type { RnnLayerArgs, RnnLayerResult, RnnCell, RnnActivation, SgemmArgs } from './native';
 export * as data from './data/index';
+export * as decode from './decode/index';
+export { languageModel, LanguageModel } from './language_model';
+export type { GenerateOptions, LogLikelihood } from './language_model';
 
 // The Keras-style model API.
 export * as layers from './layers/index';
@@ -15,10 +19,20 @@ export * as optimizers from './training/optimizers';
 export * as losses from './training/losses';
 export * as callbacks from './training/callbacks';
 export { sequential, Sequential } from './models/sequential';
+export type { SequentialConfig, SummaryConfig } from './models/sequential';
+export { model, Functional } from './models/functional';
+export type { FunctionalConfig } from './models/functional';
+export { Model } from './models/model';
+export type { ModelConfig, FitConfig, FitDatasetConfig, EvaluateConfig, PredictConfig, SaveOptions, InputsLike, ValidationData } from './models/model';
+export type { CompileConfig } from './models/compile_config';
+export type { SampleWeightLike, MaskLike } from './models/data_adapter';
+export type { DatasetBatch, DatasetLike } from './models/dataset';
+export { SymbolicTensor } from './models/symbolic_tensor';
+export { input } from './layers/input_layer';
+export type { InputConfig } from './layers/input_layer';
 export { loadModel } from './io/load_model';
 export * as io from './io/index';
-export type { SaveOptions, SequentialConfig, CompileConfig, FitConfig, EvaluateConfig, PredictConfig, SummaryConfig, SampleWeightLike } from './models/sequential';
-export { cpuBackend, createNativeModel } from './models/native_model';
+export { cpuBackend, referenceBackend } from './models/native_model';
 export type { Backend } from './models/native_model';
 export { Tensor, tensor, formatShape } from './tensor';
 export type { DType, Shape, TensorLike, NestedNumbers } from './tensor';

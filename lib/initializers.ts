@@ -1,6 +1,7 @@
 // Weight initializers with Keras semantics and defaults. Each is seedable: with its own
 // `seed` it always draws the same values; without one it draws from the stream the model
 // hands it (derived from the model's seed, so a seeded model is reproducible as a whole).
+import { checkedOptions } from './options';
 import { SeededRandom } from './random';
 import { formatShape, shapeSize, Tensor, TensorLike, toTensor } from './tensor';
 
@@ -9,6 +10,13 @@ export interface Initializer {
   readonly className: string;
   /** Values for a weight of `shape` (row-major); `random` is used when the initializer has no seed of its own. */
   generate(shape: number[], random: SeededRandom): Float32Array;
+  /** Keras's serialization { class_name, config } (absent for initializers that have none, e.g. a user's own). */
+  toJson?(): InitializerJson;
+}
+
+export interface InitializerJson {
+  class_name: string;
+  config: Record<string, unknown>;
 }
 
 export type InitializerName =
@@ -56,6 +64,11 @@ abstract class SeededInitializer implements Initializer {
     return this.draw(shape, this.seed === undefined ? random : new SeededRandom(this.seed));
   }
   protected abstract draw(shape: number[], random: SeededRandom): Float32Array;
+  /** The Keras config entries besides the seed. */
+  protected abstract jsonConfig(): Record<string, unknown>;
+  toJson(): InitializerJson {
+    return { class_name: this.className, config: { ...this.jsonConfig(), seed: this.seed ?? null } };
+  }
 }
 
 export type FanMode = 'fanIn' | 'fanOut' | 'fanAvg';
@@ -100,23 +113,31 @@ export class VarianceScaling extends SeededInitializer {
     }
     return out;
   }
+  protected jsonConfig(): Record<string, unknown> {
+    if (this.className !== 'VarianceScaling') return {};
+    return { scale: this.scale, mode: FAN_MODE_JSON[this.mode], distribution: DISTRIBUTION_JSON[this.distribution] };
+  }
 }
+
+const FAN_MODE_JSON: Record<FanMode, string> = { fanIn: 'fan_in', fanOut: 'fan_out', fanAvg: 'fan_avg' };
+const DISTRIBUTION_JSON: Record<Distribution, string> = { uniform: 'uniform', truncatedNormal: 'truncated_normal', untruncatedNormal: 'untruncated_normal' };
 
 /** Uniform in ±sqrt(6 / (fanIn + fanOut)). */
 export const glorotUniform = (c: SeedConfig = {}): Initializer =>
-  new VarianceScaling({ ...c, scale: 1, mode: 'fanAvg', distribution: 'uniform' }, 'GlorotUniform');
+  new VarianceScaling({ ...checkedOptions('glorotUniform', c, ['seed']), scale: 1, mode: 'fanAvg', distribution: 'uniform' }, 'GlorotUniform');
 /** Truncated normal with stddev sqrt(2 / (fanIn + fanOut)) (before truncation). */
 export const glorotNormal = (c: SeedConfig = {}): Initializer =>
-  new VarianceScaling({ ...c, scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal' }, 'GlorotNormal');
+  new VarianceScaling({ ...checkedOptions('glorotNormal', c, ['seed']), scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal' }, 'GlorotNormal');
 export const heUniform = (c: SeedConfig = {}): Initializer =>
-  new VarianceScaling({ ...c, scale: 2, mode: 'fanIn', distribution: 'uniform' }, 'HeUniform');
+  new VarianceScaling({ ...checkedOptions('heUniform', c, ['seed']), scale: 2, mode: 'fanIn', distribution: 'uniform' }, 'HeUniform');
 export const heNormal = (c: SeedConfig = {}): Initializer =>
-  new VarianceScaling({ ...c, scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' }, 'HeNormal');
+  new VarianceScaling({ ...checkedOptions('heNormal', c, ['seed']), scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' }, 'HeNormal');
 export const lecunUniform = (c: SeedConfig = {}): Initializer =>
-  new VarianceScaling({ ...c, scale: 1, mode: 'fanIn', distribution: 'uniform' }, 'LecunUniform');
+  new VarianceScaling({ ...checkedOptions('lecunUniform', c, ['seed']), scale: 1, mode: 'fanIn', distribution: 'uniform' }, 'LecunUniform');
 export const lecunNormal = (c: SeedConfig = {}): Initializer =>
-  new VarianceScaling({ ...c, scale: 1, mode: 'fanIn', distribution: 'truncatedNormal' }, 'LecunNormal');
-export const varianceScaling = (c: VarianceScalingConfig = {}): Initializer => new VarianceScaling(c);
+  new VarianceScaling({ ...checkedOptions('lecunNormal', c, ['seed']), scale: 1, mode: 'fanIn', distribution: 'truncatedNormal' }, 'LecunNormal');
+export const varianceScaling = (c: VarianceScalingConfig = {}): Initializer =>
+  new VarianceScaling(checkedOptions('varianceScaling', c, ['scale', 'mode', 'distribution', 'seed']));
 
 export interface RandomNormalConfig extends SeedConfig {
   mean?: number;
@@ -140,12 +161,17 @@ class RandomNormal extends SeededInitializer {
     }
     return out;
   }
+  protected jsonConfig(): Record<string, unknown> {
+    return { mean: this.mean, stddev: this.stddev };
+  }
 }
 
 /** Normal(mean = 0, stddev = 0.05) by default, as in Keras. */
-export const randomNormal = (c: RandomNormalConfig = {}): Initializer => new RandomNormal(c, 'RandomNormal', false);
+export const randomNormal = (c: RandomNormalConfig = {}): Initializer =>
+  new RandomNormal(checkedOptions('randomNormal', c, ['mean', 'stddev', 'seed']), 'RandomNormal', false);
 /** Normal redrawn beyond two stddevs; mean 0, stddev 0.05 by default. */
-export const truncatedNormal = (c: RandomNormalConfig = {}): Initializer => new RandomNormal(c, 'TruncatedNormal', true);
+export const truncatedNormal = (c: RandomNormalConfig = {}): Initializer =>
+  new RandomNormal(checkedOptions('truncatedNormal', c, ['mean', 'stddev', 'seed']), 'TruncatedNormal', true);
 
 export interface RandomUniformConfig extends SeedConfig {
   minval?: number;
@@ -171,10 +197,14 @@ class RandomUniform extends SeededInitializer {
     for (let i = 0; i < out.length; i++) out[i] = random.uniform(this.minval, this.maxval);
     return out;
   }
+  protected jsonConfig(): Record<string, unknown> {
+    return { minval: this.minval, maxval: this.maxval };
+  }
 }
 
 /** Uniform in [-0.05, 0.05) by default, as in Keras. */
-export const randomUniform = (c: RandomUniformConfig = {}): Initializer => new RandomUniform(c);
+export const randomUniform = (c: RandomUniformConfig = {}): Initializer =>
+  new RandomUniform(checkedOptions('randomUniform', c, ['minval', 'maxval', 'seed']));
 
 export interface OrthogonalConfig extends SeedConfig {
   gain?: number;
@@ -258,10 +288,13 @@ class Orthogonal extends SeededInitializer {
     }
     return out;
   }
+  protected jsonConfig(): Record<string, unknown> {
+    return { gain: this.gain };
+  }
 }
 
 /** A (semi-)orthogonal matrix times `gain` (default 1), as Keras' Orthogonal. */
-export const orthogonal = (c: OrthogonalConfig = {}): Initializer => new Orthogonal(c);
+export const orthogonal = (c: OrthogonalConfig = {}): Initializer => new Orthogonal(checkedOptions('orthogonal', c, ['gain', 'seed']));
 
 class Identity implements Initializer {
   className = 'Identity';
@@ -277,10 +310,13 @@ class Identity implements Initializer {
     for (let i = 0; i < Math.min(r, c); i++) out[i * c + i] = this.gain;
     return out;
   }
+  toJson(): InitializerJson {
+    return { class_name: 'Identity', config: { gain: this.gain } };
+  }
 }
 
 /** gain times the identity matrix (2-D shapes; a non-square one gets ones on its main diagonal). */
-export const identity = (c: { gain?: number } = {}): Initializer => new Identity(c);
+export const identity = (c: { gain?: number } = {}): Initializer => new Identity(checkedOptions('identity', c, ['gain']));
 
 class Constant implements Initializer {
   className = 'Constant';
@@ -308,11 +344,16 @@ class Constant implements Initializer {
     }
     return Float32Array.from(v.data);
   }
+  toJson(): InitializerJson {
+    // A tensor of values (a pretrained matrix) is in the weights file; the JSON keeps the scalar form only.
+    if (this.values) return { class_name: 'Zeros', config: {} };
+    return this.scalar === 0 ? { class_name: 'Zeros', config: {} } : this.scalar === 1 ? { class_name: 'Ones', config: {} } : { class_name: 'Constant', config: { value: this.scalar } };
+  }
 }
 
 /** Every element `value`, or exactly the given values (e.g. a pretrained embedding matrix). */
 export const constant = (c: { value: number | TensorLike }): Initializer =>
-  new Constant(c.value);
+  new Constant(checkedOptions('constant', c, ['value']).value as number | TensorLike);
 export const zeros = (): Initializer => new Constant(0);
 export const ones = (): Initializer => new Constant(1);
 
@@ -334,10 +375,65 @@ const byName: Record<InitializerName, () => Initializer> = {
 
 export type InitializerLike = Initializer | InitializerName;
 
+/** The names getInitializer takes. */
+export const INITIALIZER_NAMES = Object.keys(byName) as InitializerName[];
+
+const FAN_MODES: Record<string, FanMode> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg' };
+const DISTRIBUTIONS: Record<string, Distribution> = {
+  uniform: 'uniform',
+  truncated_normal: 'truncatedNormal',
+  untruncated_normal: 'untruncatedNormal',
+  normal: 'truncatedNormal',
+};
+
+/** Keras { class_name, config } of an initializer, or null for one that has none. */
+export function initializerToJson(init: Initializer): InitializerJson | null {
+  return init.toJson ? init.toJson() : null;
+}
+
+/**
+ * An initializer from Keras JSON, or undefined when the class is not one of ours or its
+ * config does not fit (a loaded model's weights come from its file, so the initializer
+ * only matters for a later re-initialization).
+ */
+export function initializerFromJson(json: unknown): Initializer | undefined {
+  if (json === null || typeof json !== 'object') return undefined;
+  const { class_name: name, config = {} } = json as { class_name?: unknown; config?: Record<string, unknown> };
+  if (typeof name !== 'string' || config === null || typeof config !== 'object') return undefined;
+  const num = (k: string): number | undefined => (typeof config[k] === 'number' ? (config[k] as number) : undefined);
+  const seed = num('seed') === undefined ? {} : { seed: num('seed') };
+  try {
+    switch (name) {
+      case 'GlorotUniform': return glorotUniform(seed);
+      case 'GlorotNormal': return glorotNormal(seed);
+      case 'HeUniform': return heUniform(seed);
+      case 'HeNormal': return heNormal(seed);
+      case 'LecunUniform': return lecunUniform(seed);
+      case 'LecunNormal': return lecunNormal(seed);
+      case 'Orthogonal': return orthogonal({ ...seed, gain: num('gain') ?? 1 });
+      case 'Identity': return identity({ gain: num('gain') ?? 1 });
+      case 'Zeros': return zeros();
+      case 'Ones': return ones();
+      case 'Constant': return constant({ value: num('value') ?? 0 });
+      case 'RandomNormal': return randomNormal({ ...seed, mean: num('mean') ?? 0, stddev: num('stddev') ?? 0.05 });
+      case 'TruncatedNormal': return truncatedNormal({ ...seed, mean: num('mean') ?? 0, stddev: num('stddev') ?? 0.05 });
+      case 'RandomUniform': return randomUniform({ ...seed, minval: num('minval') ?? -0.05, maxval: num('maxval') ?? 0.05 });
+      case 'VarianceScaling': {
+        const mode = FAN_MODES[String(config.mode)] ?? 'fanIn';
+        const distribution = DISTRIBUTIONS[String(config.distribution)] ?? 'truncatedNormal';
+        return varianceScaling({ ...seed, scale: num('scale') ?? 1, mode, distribution });
+      }
+      default: return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** An initializer from a name or instance; `where` names the layer option in errors. */
 export function getInitializer(value: InitializerLike, where: string): Initializer {
   if (typeof value === 'string') {
-    const make = byName[value as InitializerName];
+    const make = Object.prototype.hasOwnProperty.call(byName, value) ? byName[value as InitializerName] : undefined;
     if (!make) throw new RangeError(`${where}: unknown initializer '${value}' (known: ${Object.keys(byName).join(', ')})`);
     return make();
   }

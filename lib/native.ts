@@ -1,14 +1,18 @@
 // The one place that loads the native binaries and types their surface.
 //
-// CPU addon: node-gyp-build's order: a local build (build/Release, build/Debug), then
-// prebuilds/<platform>-<arch>/. CUDA addon (recurrent_cuda.node): tried only when an
-// NVIDIA device node exists, first in a child process so that a broken driver or CUDA
-// runtime cannot take this process down; on any failure we warn once and stay on the CPU.
+// CPU addon (recurrent.node): a local build (build/Release, made by `npm install` in a clone
+// or by `recurrent build-from-source`), else the file of this platform's package
+// (@recurrent/linux-x64, ...: lib/platform_package.ts). When neither loads, the error names
+// the platform, architecture, libc, Node-API version, every path tried and what to do.
+// CUDA addon (recurrent_cuda.node): tried only when an NVIDIA device node exists, first in
+// a child process so that a broken driver or CUDA runtime cannot take this process down; on
+// any failure we warn once and stay on the CPU.
 import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { GraphSpec, NativeModel } from './graph_spec';
+import type { GraphSpec, NativeModel, NativeModelOptions } from './graph_spec';
+import { detectLibc, platformPackage, type PlatformPackage } from './platform_package';
 
 /**
  * Instruction-set levels of the CPU kernels, each including the ones before it. avx512bf16
@@ -156,10 +160,10 @@ export interface CpuBinding {
   elementwise(args: { op: ElementwiseOp; x: Float32Array; y: Float32Array; cols?: number }): Float32Array;
   /** The double-precision reference of the layer op: forward, and backward when asked. */
   rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;
-  /** The fast float32 layer op on a worker thread. */
-  rnnLayer(args: RnnLayerArgs<Float32Array>): Promise<RnnLayerResult<Float32Array>>;
+  /** The fast float32 layer op on a worker thread; refused when its estimate exceeds memoryLimitBytes. */
+  rnnLayer(args: RnnLayerArgs<Float32Array>, limits?: { memoryLimitBytes?: number }): Promise<RnnLayerResult<Float32Array>>;
   /** A Sequential model in native memory (native/graph): layers, gradients, optimizer state. */
-  Model: new (spec: GraphSpec) => NativeModel;
+  Model: new (spec: GraphSpec, options?: NativeModelOptions) => NativeModel;
   [name: string]: unknown;
 }
 
@@ -193,36 +197,72 @@ function findPackageRoot(start: string): string {
 }
 
 function libcName(): string {
-  if (process.platform !== 'linux') return 'n/a';
+  const libc = detectLibc();
+  if (libc !== 'glibc') return libc ?? 'n/a';
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return report?.header?.glibcVersionRuntime ? `glibc ${report.header.glibcVersionRuntime}` : 'musl';
+  return `glibc ${report?.header?.glibcVersionRuntime ?? '?'}`;
+}
+
+/** Whether `root` is a checkout of recurrent rather than an installed package. */
+export function isCheckout(root: string = packageRoot): boolean {
+  return !root.split(path.sep).includes('node_modules') && fs.existsSync(path.join(root, 'native', 'sources.json'));
+}
+
+/** A place the loader looks: a local build, or the binary inside a platform package. */
+export interface Candidate {
+  file: string;
+  source: 'build' | 'package';
+  /** The platform package's name, for a package candidate. */
+  packageName?: string;
+}
+
+/** The directory of an installed package, resolved as require would from `root`, or undefined. */
+function packageDirectory(name: string, root: string): string | undefined {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`, { paths: [root] }));
+  } catch {
+    return undefined;
+  }
+}
+
+function candidatesFor(binary: PlatformPackage['binary'], root: string, builds: string[]): Candidate[] {
+  const out: Candidate[] = builds.map((file) => ({ file, source: 'build' as const }));
+  const pkg = platformPackage(binary);
+  if (pkg) {
+    const dir = packageDirectory(pkg.name, root);
+    out.push({ file: dir ? path.join(dir, binary) : path.join(root, 'node_modules', ...pkg.name.split('/'), binary), source: 'package', packageName: pkg.name });
+  }
+  return out;
 }
 
 /** What the loader looks at, in order, for the CPU addon. */
-export function cpuBinaryCandidates(root: string = packageRoot): string[] {
-  return [
-    path.join(root, 'build', 'Release', 'recurrent.node'),
-    path.join(root, 'build', 'Debug', 'recurrent.node'),
-    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`),
-  ];
+export function cpuBinaryCandidates(root: string = packageRoot): Candidate[] {
+  return candidatesFor('recurrent.node', root, [path.join(root, 'build', 'Release', 'recurrent.node')]);
 }
 
 export class NativeLoadError extends Error {
   override name = 'NativeLoadError';
 }
 
-function describeFailure(root: string, cause: unknown): string {
-  const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+function firstLine(cause: unknown): string {
+  return cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+}
+
+function describeFailure(root: string, tried: { candidate: Candidate; why: string }[]): string {
+  const pkg = platformPackage('recurrent.node');
+  const where = `${process.platform}-${process.arch}${detectLibc() === 'musl' ? ' (musl)' : ''}`;
   return [
     'recurrent: no native binary could be loaded.',
     `  platform: ${process.platform}, arch: ${process.arch}, libc: ${libcName()}, ` +
       `Node ${process.versions.node}, Node-API ${process.versions.napi}`,
     '  tried, in order:',
-    ...cpuBinaryCandidates(root).map((p) => `    ${p}${fs.existsSync(p) ? '' : ' (missing)'}`),
-    `  reason: ${reason}`,
-    '  to build from source (needs python3, make and a C++17 compiler):',
-    `    cd ${root} && npm run build:native`,
-    '  or reinstall the package so that a prebuilt binary for this platform is used: npm rebuild recurrent',
+    ...tried.map(({ candidate, why }) => `    ${candidate.file} (${why})`),
+    pkg
+      ? `  the prebuilt binary for ${where} is the optional dependency ${pkg.name}: reinstall without --omit=optional ` +
+        `(npm install --include=optional), and where a lockfile from another platform left it out, remove node_modules and the lockfile and install again`
+      : `  no prebuilt binary is published for ${where}`,
+    '  or build it from source (needs python3, make and a C++17 compiler; Node\'s headers are taken from the local Node installation when it has them):',
+    isCheckout(root) ? `    cd ${root} && npm run build:native` : '    npx recurrent build-from-source',
   ].join('\n');
 }
 
@@ -230,28 +270,25 @@ export interface LoadedCpu {
   binding: CpuBinding;
   /** File the addon was loaded from. */
   file: string;
-  /** 'build' for a local build, 'prebuild' for a file under prebuilds/. */
-  source: 'build' | 'prebuild';
+  /** 'build' for a local build, 'package' for the binary of a platform package. */
+  source: Candidate['source'];
 }
 
 /** Loads the CPU addon from `root` (exported for the loader tests; use `cpu()` instead). */
 export function loadCpuBinary(root: string = packageRoot): LoadedCpu {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
-  let file: string;
-  try {
-    file = nodeGypBuild.path(root);
-  } catch (err) {
-    throw new NativeLoadError(describeFailure(root, err));
+  const tried: { candidate: Candidate; why: string }[] = [];
+  for (const candidate of cpuBinaryCandidates(root)) {
+    if (!fs.existsSync(candidate.file)) {
+      tried.push({ candidate, why: candidate.packageName ? `${candidate.packageName} is not installed` : 'missing' });
+      continue;
+    }
+    try {
+      return { binding: require(candidate.file) as CpuBinding, file: candidate.file, source: candidate.source };
+    } catch (err) {
+      tried.push({ candidate, why: `failed to load: ${firstLine(err)}` });
+    }
   }
-  let binding: CpuBinding;
-  try {
-    binding = require(file) as CpuBinding;
-  } catch (err) {
-    throw new NativeLoadError(describeFailure(root, err));
-  }
-  const source = path.relative(root, file).split(path.sep)[0] === 'prebuilds' ? 'prebuild' : 'build';
-  return { binding, file, source };
+  throw new NativeLoadError(describeFailure(root, tried));
 }
 
 let cpuLoaded: LoadedCpu | undefined;
@@ -263,11 +300,10 @@ export function cpu(): LoadedCpu {
 }
 
 export function cudaBinaryCandidates(root: string = packageRoot): string[] {
-  return [
+  return candidatesFor('recurrent_cuda.node', root, [
     path.join(root, 'build', 'Release', 'recurrent_cuda.node'),
     path.join(root, 'build-cmake', 'Release', 'recurrent_cuda.node'),
-    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'cuda', 'recurrent_cuda.node'),
-  ];
+  ]).map((c) => c.file);
 }
 
 export interface CudaStatus {
@@ -287,7 +323,12 @@ function nvidiaDevicePresent(): boolean {
 export function probeCuda(root: string = packageRoot, env: NodeJS.ProcessEnv = process.env): CudaStatus {
   if (env.RECURRENT_BACKEND === 'cpu') return { devices: [], reason: 'RECURRENT_BACKEND=cpu' };
   const file = cudaBinaryCandidates(root).find((p) => fs.existsSync(p));
-  if (!file) return { devices: [], reason: 'no CUDA build of recurrent is installed (build it with npm run build:cuda where nvcc is present)' };
+  if (!file) {
+    const pkg = platformPackage('recurrent_cuda.node');
+    const how = isCheckout(root) ? 'build it with npm run build:cuda where nvcc is present'
+      : pkg ? `it comes with the optional dependency ${pkg.name}` : `none is published for ${process.platform}-${process.arch}`;
+    return { devices: [], reason: `no CUDA build of recurrent is installed (${how})` };
+  }
   if (!nvidiaDevicePresent() && env.RECURRENT_CUDA_PROBE_ANYWAY !== '1') {
     return { devices: [], reason: 'no NVIDIA GPU found (no /dev/nvidiactl): using the CPU' };
   }

@@ -53,7 +53,7 @@ export function setFlushDenormals(on: boolean): boolean {
 
 export interface Info {
   version: string;
-  binary: { file: string; source: 'build' | 'prebuild' };
+  binary: { file: string; source: 'build' | 'package' };
   isa: Isa;
   isaAvailable: Isa[];
   isaBuilt: Isa[];

@@ -3,9 +3,8 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
-
 import { data } from '../lib/index';
+import { zipArchive } from './support/zip_writer';
 
 // A NumPy object array [[1, 2, 300], [70000, 5], []] pickled by Python 3 / NumPy 2 (protocol 3).
 const PICKLE_P3 =
@@ -56,45 +55,9 @@ function int64Npy(values: number[]): Buffer {
   return Buffer.concat([npyHeader('<i8', [values.length]), body]);
 }
 
-/** A minimal zip writer (stored or deflated entries), as np.savez / np.savez_compressed write. */
+/** An archive as np.savez (stored) or np.savez_compressed (deflated) writes it. */
 function zip(entries: [string, Buffer][], deflate: boolean): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, content] of entries) {
-    const body = deflate ? zlib.deflateRawSync(content) : content;
-    const crc = zlib.crc32(content);
-    const nameBuf = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(content.length, 22);
-    local.writeUInt16LE(nameBuf.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(content.length, 24);
-    central.writeUInt16LE(nameBuf.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBuf, body);
-    centrals.push(central, nameBuf);
-    offset += 30 + nameBuf.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+  return zipArchive(entries.map(([name, content]) => ({ name, content, deflate })));
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-data-'));

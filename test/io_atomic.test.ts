@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readModelFiles, writeModelFiles } from '../lib/io/model_files';
 import { layers as L, loadModel, sequential, Sequential, Tensor } from '../lib/index';
 
 // The module object itself (what lib/io calls through), not the import's read-only view.
@@ -26,20 +27,25 @@ test('a save whose model.json rename fails leaves the old model loadable', async
   const old = build(1);
   await old.save(dir);
   const before = fs.readdirSync(dir).sort();
+  // save() writes in a worker thread, which this process's fs cannot reach into: the
+  // commit logic it runs is writeModelFiles, called here with another model's files.
+  const other = join(root, 'rename-source');
+  await build(2).save(other);
+  const files = readModelFiles(other);
   const rename = fsModule.renameSync;
   fsModule.renameSync = (from, to) => {
     if (String(to).endsWith('model.json')) throw new Error('simulated crash before the commit');
     rename(from, to);
   };
   try {
-    await t.throwsAsync(build(2).save(dir), { message: /simulated crash/ });
+    t.throws(() => writeModelFiles(dir, { ...files, seed: files.seed ?? 0, generatedBy: 'test' }), { message: /simulated crash/ });
   } finally {
     fsModule.renameSync = rename;
   }
-  t.is(await prediction(await loadModel(dir)), await prediction(old));
+  t.is(await prediction((await loadModel(dir)) as Sequential), await prediction(old));
   t.true(before.every((f) => fs.readdirSync(dir).includes(f)), 'the old files are all still there');
   await build(2).save(dir);
-  t.is(await prediction(await loadModel(dir)), await prediction(build(2)));
+  t.is(await prediction((await loadModel(dir)) as Sequential), await prediction(build(2)));
   t.false(fs.readdirSync(dir).some((f) => f.includes('.partial-')), 'no temporary files left');
 });
 
@@ -64,7 +70,7 @@ const models = [2, 3].map((seed) => r.sequential([L.lstm({ units: 48, returnSequ
     await new Promise((resolve) => setTimeout(resolve, 5 + ((round * 37) % 60)));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    const loaded = await loadModel(dir);
+    const loaded = (await loadModel(dir)) as Sequential;
     t.true(expected.has(await prediction(loaded)), `round ${round}: the model is one of the saved ones`);
   }
 });

@@ -47,7 +47,7 @@ test('N epochs straight equal N/2, save, load, resume N/2 (Adam, dropout, shuffl
   await first.fit(x, y, { epochs: 2, ...fitConfig });
   const dir = join(root, 'half');
   await first.save(dir);
-  const resumed = await loadModel(dir);
+  const resumed = (await loadModel(dir)) as Sequential;
   const history = await resumed.fit(x, y, { epochs: 4, resumeFrom: dir, ...fitConfig });
   t.deepEqual(history.epoch, [2, 3]);
   t.true(weightBytes(resumed).equals(weightBytes(straight)));
@@ -75,7 +75,7 @@ test('modelCheckpoint every 3 batches: resuming in mid-epoch is bitwise too', as
     signal: ac.signal,
     callbacks: [callbacks.modelCheckpoint({ filepath: dir, saveFreq: 3 }), { onBatchEnd: () => void (++batches === stopAt && ac.abort()) }],
   });
-  const resumed = await loadModel(dir);
+  const resumed = (await loadModel(dir)) as Sequential;
   await resumed.fit(x, y, { epochs: 3, resumeFrom: dir, ...fitConfig });
   t.true(weightBytes(resumed).equals(weightBytes(straight)));
 });
@@ -91,9 +91,9 @@ test('modelCheckpoint: {epoch} in the path, saveBestOnly with mode', async (t) =
     callbacks: [callbacks.modelCheckpoint({ filepath: join(dir, 'e{epoch:02d}') }), callbacks.modelCheckpoint({ filepath: best, monitor: 'val_loss', saveBestOnly: true, mode: 'min' })],
   });
   t.deepEqual(readdirSync(dir).sort(), ['e01', 'e02', 'e03']);
-  const loaded = await loadModel(join(dir, 'e03'));
+  const loaded = (await loadModel(join(dir, 'e03')) as Sequential);
   t.true(weightBytes(loaded).equals(weightBytes(model)));
-  t.truthy(await loadModel(best));
+  t.truthy((await loadModel(best)) as Sequential);
   t.throws(() => callbacks.modelCheckpoint({ filepath: dir, saveFreq: 0 }), { message: /saveFreq/ });
 });
 
@@ -114,7 +114,8 @@ test('resumeFrom refuses a different architecture, a finished run and a file wit
 test('native setOptimizerState checks counts, lengths and values', async (t) => {
   const model = build();
   await model.fit(x, y, { epochs: 1, ...fitConfig });
-  const native = (model as unknown as { nativeModel: NativeModel }).nativeModel;
+  // The native model behind the public API (its runtime's current copy).
+  const native = (model as unknown as { runtime: { current(): NativeModel } }).runtime.current();
   const state = native.getOptimizerState!();
   t.is(state.step, 5);
   t.is(state.iterations, 5);

@@ -44,7 +44,7 @@ async function roundTrip(t: import('ava').ExecutionContext, make: () => Layer[],
   }
   const dir = freshDir();
   await model.save(dir);
-  const loaded = await loadModel(dir);
+  const loaded = (await loadModel(dir)) as Sequential;
   t.is(loaded.layers.length, model.layers.length);
   t.deepEqual(loaded.layers.map((l) => l.className), model.layers.map((l) => l.className));
   t.deepEqual(loaded.layers.map((l) => l.name), model.layers.map((l) => l.name));
@@ -99,7 +99,7 @@ test('an untrained, uncompiled model saves and loads too', async (t) => {
   const model = sequential([L.lstm({ units: 3, inputShape: [5, 4] })], { seed: 5 });
   const dir = freshDir();
   await model.save(dir);
-  const loaded = await loadModel(dir);
+  const loaded = (await loadModel(dir)) as Sequential;
   t.is(loaded.optimizer, undefined);
   t.true(bits(await loaded.predict(x3)).equals(bits(await model.predict(x3))));
 });
@@ -120,7 +120,7 @@ test('the directory is a TensorFlow.js layers model; includeOptimizer false leav
   t.deepEqual(json.weightsManifest[0].weights.map((w: { name: string }) => w.name), ['lstm/kernel', 'lstm/recurrent_kernel', 'lstm/bias', 'dense/kernel', 'dense/bias'].map((n) => n.replace(/^lstm/, model.layers[0].name).replace(/^dense/, model.layers[1].name)));
   t.is(json.trainingConfig.optimizer_config.class_name, 'Adam');
   t.is(json.userDefinedMetadata.recurrent.optimizer, undefined);
-  const loaded = await loadModel(dir);
+  const loaded = (await loadModel(dir)) as Sequential;
   t.is(loaded.optimizer?.kind, 'adam');
   await model.save(dir);
   t.is(readdirSync(dir).length, 3, 'weights, optimizer and model.json; the stale files are gone');
@@ -140,7 +140,7 @@ test('a model written as TensorFlow.js writes it (no recurrent metadata, frozen 
   delete json.modelTopology.config.layers[1].config.reset_after; // tfjs leaves defaults out
   writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
   writeFileSync(join(dir, 'group1-shard1of1.bin'), Buffer.concat(order.map((i) => Buffer.from(weights[i].data.buffer, weights[i].data.byteOffset, weights[i].data.byteLength))));
-  const loaded = await loadModel(dir);
+  const loaded = (await loadModel(dir)) as Sequential;
   t.true(bits(await loaded.predict(ids)).equals(bits(await model.predict(ids))));
 });
 
@@ -173,5 +173,5 @@ test('bad directories give clear errors', async (t) => {
   writeFileSync(join(dir, 'model.json'), json.slice(0, 100));
   await t.throwsAsync(loadModel(dir), { message: /not valid UTF-8 JSON/ });
   restore();
-  t.truthy(await loadModel(dir));
+  t.truthy((await loadModel(dir)) as Sequential);
 });

@@ -1,6 +1,7 @@
-// The loader: a local build first, then prebuilds/<platform>-<arch>/, and when neither
-// loads, an error that names what was tried and what to run. Each case runs in a child
-// process against a temporary copy of the package layout.
+// The loader: a local build first, then the binary of this platform's package
+// (@recurrent/<platform>-<arch>[-musl]), and when neither loads, an error that names what was
+// tried and what to do. Each case runs in a child process against a temporary copy of the
+// package layout.
 import test from 'ava';
 import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
@@ -8,15 +9,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { cpu, packageRoot } from '../lib/native';
+import { platformPackage } from '../lib/platform_package';
 
 const nativeJs = path.join(packageRoot, 'dist', 'lib', 'native.js');
+const ownPackage = platformPackage('recurrent.node');
 
-function tempPackage(t: { teardown(fn: () => void): void }): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-loader-'));
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+function tempPackage(t: { teardown(fn: () => void): void }, installed = false): string {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-loader-'));
+  t.teardown(() => fs.rmSync(base, { recursive: true, force: true }));
+  // An installed package lives in node_modules/recurrent; a checkout anywhere.
+  const root = installed ? path.join(base, 'node_modules', 'recurrent') : base;
+  fs.mkdirSync(root, { recursive: true });
   fs.copyFileSync(path.join(packageRoot, 'package.json'), path.join(root, 'package.json'));
   fs.copyFileSync(path.join(packageRoot, 'binding.gyp'), path.join(root, 'binding.gyp'));
   return root;
+}
+
+/** Puts a platform package with `binary` where require finds it from root. */
+function installPlatformPackage(root: string, binary: Buffer): string {
+  const dir = path.join(root.endsWith(path.join('node_modules', 'recurrent')) ? path.dirname(root) : path.join(root, 'node_modules'), ...ownPackage!.name.split('/'));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: ownPackage!.name, version: '0.1.0' }));
+  fs.writeFileSync(path.join(dir, 'recurrent.node'), binary);
+  return path.join(dir, 'recurrent.node');
 }
 
 function loadIn(root: string): { status: number | null; stdout: string; stderr: string } {
@@ -33,51 +48,54 @@ function loadIn(root: string): { status: number | null; stdout: string; stderr: 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('with only prebuilds/ (no build/), the prebuilt binary loads', (t) => {
-  const root = tempPackage(t);
-  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  fs.mkdirSync(dir, { recursive: true });
-  // prebuildify --napi writes prebuilds/<platform>-<arch>/<package name>.node
-  fs.copyFileSync(cpu().file, path.join(dir, 'recurrent.node'));
+test('an installed package without a local build loads the binary of its platform package', (t) => {
+  if (!ownPackage) return t.log(`skipped: no platform package is published for ${process.platform}-${process.arch}`), t.pass();
+  const root = tempPackage(t, true);
+  const file = installPlatformPackage(root, fs.readFileSync(cpu().file));
   const r = loadIn(root);
   t.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { source: string; file: string; isa: string };
-  t.is(out.source, 'prebuild');
-  t.is(out.file, path.join(dir, 'recurrent.node'));
+  t.is(out.source, 'package');
+  t.is(out.file, file);
   t.truthy(out.isa);
 });
 
-test('a local build is preferred over prebuilds', (t) => {
+test('a local build is preferred over the platform package', (t) => {
+  if (!ownPackage) return t.log(`skipped: no platform package for ${process.platform}-${process.arch}`), t.pass();
   const root = tempPackage(t);
-  const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  installPlatformPackage(root, fs.readFileSync(cpu().file));
   const built = path.join(root, 'build', 'Release');
-  fs.mkdirSync(prebuilt, { recursive: true });
   fs.mkdirSync(built, { recursive: true });
-  fs.copyFileSync(cpu().file, path.join(prebuilt, 'recurrent.node'));
   fs.copyFileSync(cpu().file, path.join(built, 'recurrent.node'));
   const out = JSON.parse(loadIn(root).stdout) as { source: string };
   t.is(out.source, 'build');
 });
 
-test('with neither, the error names the platform, what was tried and what to run', (t) => {
-  const root = tempPackage(t);
+test('with neither, the error names the platform, every path tried, and what to do', (t) => {
+  const root = tempPackage(t, true);
   const r = loadIn(root);
   t.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { error: string; message: string };
   t.is(out.error, 'NativeLoadError');
-  t.regex(out.message, new RegExp(`platform: ${process.platform}, arch: ${process.arch}, libc: `));
-  t.regex(out.message, /Node-API \d+/);
-  t.true(out.message.includes(path.join(root, 'build', 'Release', 'recurrent.node')));
-  t.true(out.message.includes(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)));
-  t.regex(out.message, /npm run build:native/);
+  t.regex(out.message, new RegExp(`platform: ${process.platform}, arch: ${process.arch}, libc: (glibc [\\d.]+|musl|n/a), Node ${process.versions.node}, Node-API \\d+`));
+  t.true(out.message.includes(`${path.join(root, 'build', 'Release', 'recurrent.node')} (missing)`), out.message);
+  if (ownPackage) {
+    t.regex(out.message, new RegExp(`${ownPackage.name.replace('/', '\\/')}/recurrent\\.node \\(${ownPackage.name.replace('/', '\\/')} is not installed\\)`));
+    t.regex(out.message, /npm install --include=optional/);
+  }
+  t.regex(out.message, /npx recurrent build-from-source/);
+  t.notRegex(out.message, /npm run build:cuda|prebuilds/);
 });
 
-test('a corrupt binary is an error with the reason, not a crash', (t) => {
+test('a corrupt binary is an error with the reason, not a crash; a checkout is told to run npm run build:native', (t) => {
   const root = tempPackage(t);
   const built = path.join(root, 'build', 'Release');
   fs.mkdirSync(built, { recursive: true });
   fs.writeFileSync(path.join(built, 'recurrent.node'), Buffer.from('not an ELF file at all'));
+  fs.mkdirSync(path.join(root, 'native'));
+  fs.writeFileSync(path.join(root, 'native', 'sources.json'), '{}');
   const out = JSON.parse(loadIn(root).stdout) as { error: string; message: string };
   t.is(out.error, 'NativeLoadError');
-  t.regex(out.message, /reason: .*(invalid ELF header|file too short)/);
+  t.regex(out.message, /recurrent\.node \(failed to load: .*(invalid ELF header|file too short)/);
+  t.regex(out.message, /npm run build:native/);
 });

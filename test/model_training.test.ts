@@ -113,7 +113,7 @@ test('a GRU learns whether a sequence contains a bigram, which no constant predi
   ], { inputShape: [T], seed: 7 });
   model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   await model.fit(tensor(train.x, [2000, T], 'int32'), tensor(train.y, [2000, 1], 'float32'), { epochs: 8, batchSize: 64, verbose: 0 });
-  const logs = await model.evaluate(tensor(held.x, [400, T], 'int32'), tensor(held.y, [400, 1], 'float32'));
+  const logs = await model.evaluate(tensor(held.x, [400, T], 'int32'), tensor(held.y, [400, 1], 'float32'), { returnDict: true });
   t.log(`held-out accuracy ${logs.accuracy.toFixed(3)}, loss ${logs.loss.toFixed(4)} (a constant predictor scores 0.5)`);
   t.true(logs.accuracy >= 0.95);
 });

@@ -41,8 +41,32 @@ function runPeer(command: string, args: string[], env: NodeJS.ProcessEnv, what: 
   return JSON.parse(r.stdout) as PeerReport;
 }
 
+/** Why a peer cannot run here, in one line, or undefined when it can. */
+function missingTorch(python: string): string | undefined {
+  const r = childProcess.spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
+  if (r.error) return `PyTorch is not compared: ${python} cannot be run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}; set RECURRENT_BENCH_PYTHON)`;
+  if (r.status !== 0) return `PyTorch is not compared: ${python} cannot import torch (Debian: apt-get install python3-torch)`;
+  return undefined;
+}
+
+function missingTfjs(backend: 'cpu' | 'wasm'): string | undefined {
+  for (const name of ['@tensorflow/tfjs', ...(backend === 'wasm' ? ['@tensorflow/tfjs-backend-wasm'] : [])]) {
+    try {
+      require.resolve(name);
+    } catch {
+      return `TensorFlow.js (${backend}) is not compared: ${name} is not installed (npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm)`;
+    }
+  }
+  return undefined;
+}
+
 export function torchPeer(ids: string[], threads: number, quick: boolean, flushDenormal = false): PeerReport {
   const python = process.env.RECURRENT_BENCH_PYTHON ?? '/usr/bin/python3';
+  const missing = missingTorch(python);
+  if (missing) {
+    process.stderr.write(`${missing}\n`);
+    return { results: [], error: missing };
+  }
   const script = path.join(packageRoot, 'bench', 'peers', 'torch_models.py');
   // PyTorch runs with its own default OpenMP wait policy (busy-waiting), its best on a quiet
   // machine. On a machine shared with other jobs, spinning workers wait on each other's
@@ -54,6 +78,11 @@ export function torchPeer(ids: string[], threads: number, quick: boolean, flushD
 }
 
 export function tfjsPeer(backend: 'cpu' | 'wasm', ids: string[], quick: boolean): PeerReport {
+  const missing = missingTfjs(backend);
+  if (missing) {
+    process.stderr.write(`${missing}\n`);
+    return { results: [], error: missing };
+  }
   const script = path.join(__dirname, 'tfjs_models.js');
   const args = [script, '--backend', backend, '--workloads', ids.join(',')];
   if (quick) args.push('--quick');

@@ -1,8 +1,8 @@
 // loadImdbNpz: Keras's imdb.npz, read from a local file.
-import * as fs from 'node:fs';
-
+import { getMemoryLimit } from '../memory_limit';
+import { readRegularFileSync } from '../io/regular_file';
 import { readNpy } from './npy';
-import { readZipArchive } from './zip_archive';
+import { readZipArchive, type ZipLimits } from './zip_archive';
 
 export interface ImdbData {
   /** One review per entry, as word ranks (1 = most frequent word in the corpus). */
@@ -13,6 +13,8 @@ export interface ImdbData {
   yTest: Int32Array;
 }
 
+const KEYS = ['x_train', 'y_train', 'x_test', 'y_test'] as const;
+
 /**
  * Reads the arrays x_train, y_train, x_test, y_test of Keras's imdb.npz (25,000 reviews
  * each in the file Keras ships) exactly as stored, in file order. The x arrays are NumPy
@@ -22,15 +24,21 @@ export interface ImdbData {
  * `keras.datasets.imdb.load_data` goes further: it shuffles each part with NumPy seed 113,
  * prepends start_char = 1, adds index_from = 3 to every rank and maps ranks >= num_words
  * (or < skip_top) to oov_char = 2. Apply the same shift to use Keras's word index.
+ *
+ * Only those four entries are inflated, and their declared sizes must fit
+ * `limits.maxInflatedBytes` (default: getMemoryLimit()); a FIFO, a device or a directory
+ * given as the path is refused.
  */
-export function loadImdbNpz(path: string): ImdbData {
-  const arrays = readZipArchive(fs.readFileSync(path), path);
-  const entry = (key: string) => {
+export function loadImdbNpz(path: string, limits: ZipLimits = {}): ImdbData {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadImdbNpz: path must be a non-empty string, received ${JSON.stringify(path)}`);
+  const file = readRegularFileSync(path, 'loadImdbNpz', limits.maxInflatedBytes ?? getMemoryLimit());
+  const arrays = readZipArchive(file, path, { ...limits, entries: KEYS.map((k) => `${k}.npy`) });
+  const entry = (key: (typeof KEYS)[number]) => {
     const buf = arrays.get(`${key}.npy`);
-    if (!buf) throw new Error(`${path}: no ${key}.npy in the archive (entries: ${[...arrays.keys()].join(', ')})`);
+    if (!buf) throw new Error(`${path}: no ${key}.npy in the archive (an imdb.npz holds ${KEYS.map((k) => `${k}.npy`).join(', ')})`);
     return readNpy(buf, `${path}:${key}.npy`);
   };
-  const sequences = (key: string): Int32Array[] => {
+  const sequences = (key: 'x_train' | 'x_test'): Int32Array[] => {
     const a = entry(key);
     if (a.kind === 'int-lists') return a.items;
     // Equal-length reviews may also be saved as a plain 2-D integer array.
@@ -40,7 +48,7 @@ export function loadImdbNpz(path: string): ImdbData {
     }
     throw new Error(`${path}: ${key} must hold integer sequences, found shape [${a.shape.join(', ')}]`);
   };
-  const labels = (key: string, n: number): Int32Array => {
+  const labels = (key: 'y_train' | 'y_test', n: number): Int32Array => {
     const a = entry(key);
     if (a.kind !== 'numeric' || !(a.data instanceof Int32Array) || a.shape.length !== 1) {
       throw new Error(`${path}: ${key} must be a 1-D integer array`);

@@ -10,6 +10,8 @@ export { trainTestSplit } from './train_test_split';
 export type { Splittable, SplitOptions, Split, SplitIndices } from './train_test_split';
 export { bucketByLength } from './bucket_by_length';
 export type { BucketByLengthOptions } from './bucket_by_length';
+export { bucketedDataset } from './bucketed_dataset';
+export type { BucketedDatasetOptions, BucketedBatch } from './bucketed_dataset';
 export { timeseriesDataset } from './timeseries_dataset';
 export type { TimeseriesDatasetOptions, TimeseriesDataset, TimeseriesBatch } from './timeseries_dataset';
 export { loadSpamAssassin } from './spam_assassin';

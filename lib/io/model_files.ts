@@ -8,10 +8,13 @@
 // names, and a crash before model.json is replaced leaves the old model whole. Files no
 // longer named are removed after the commit.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossName, OptimizerSpec, OptimizerState } from '../graph_spec';
 import { syncDirectory, TEMPORARY_MARK, writeFileAtomic } from './atomic_write';
+import { checkJsonDepth } from './json_depth';
+import { makeDirectorySync } from './make_directory';
+import { openRegularFileSync, readExactlySync } from './regular_file';
 import { decodeFloat32, encodeFloat32, readManifest, WeightEntry } from './weight_manifest';
 
 export const MODEL_FILE = 'model.json';
@@ -21,11 +24,14 @@ const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 const OWN_BINARY = /^(weights|optimizer)\.[0-9a-f]{16}\.bin$/;
 
 export interface SavedCompile {
+  /** The first output with a loss: its loss, fromLogits and metrics (what TensorFlow.js reads). */
   loss: LossName;
   fromLogits: boolean;
   /** The metric names as compile received them. */
   metrics: string[];
   optimizer: OptimizerSpec;
+  /** With several outputs: each output's loss (null: none), loss weight and metric names. */
+  outputs?: ({ loss: LossName; fromLogits: boolean; weight: number; metrics: string[] } | null)[];
 }
 
 export interface SavedOptimizer {
@@ -83,7 +89,7 @@ function binaryName(kind: 'weights' | 'optimizer', hash: string): string {
 
 /** Writes the model directory (creating it), crash-safely; see the file comment. */
 export function writeModelFiles(dir: string, m: ModelFilesToWrite): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirectorySync(dir, `save(${dir})`);
   const weightBytes = encodeFloat32(m.values);
   const weightsHash = sha256(weightBytes);
   const weightsPath = binaryName('weights', weightsHash);
@@ -155,22 +161,16 @@ function isOurs(f: string): boolean {
   }
 }
 
-function readBounded(path: string, what: string, expectedBytes?: number, maxBytes = Infinity): Buffer {
-  let size: number;
+function readBounded(path: string, what: string, expectedBytes?: number, maxBytes?: number): Buffer {
+  const { fd, size } = openRegularFileSync(path, what, maxBytes);
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-  } catch (e) {
-    throw new Error(`${what}: cannot read ${path} (${(e as Error).message})`);
+    if (expectedBytes !== undefined && size !== expectedBytes) {
+      throw new Error(`${what}: ${path} has ${size} bytes, the manifest describes ${expectedBytes} (truncated or not this model's file)`);
+    }
+    return readExactlySync(fd, size, 0, what, path);
+  } finally {
+    closeSync(fd);
   }
-  if (expectedBytes !== undefined && size !== expectedBytes) {
-    throw new Error(`${what}: ${path} has ${size} bytes, the manifest describes ${expectedBytes} (truncated or not this model's file)`);
-  }
-  if (size > maxBytes) throw new Error(`${what}: ${path} has ${size} bytes, more than the ${maxBytes} allowed`);
-  const data = readFileSync(path);
-  if (data.length !== size) throw new Error(`${what}: ${path} changed while it was read`);
-  return data;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -193,6 +193,13 @@ function readCompile(v: unknown, what: string): SavedCompile | undefined {
     if (typeof o[key] !== 'number' || !Number.isFinite(o[key] as number)) throw new Error(`${what}: optimizer ${key} must be a finite number, received ${JSON.stringify(o[key])}`);
   }
   if (typeof o.nesterov !== 'boolean') throw new Error(`${what}: optimizer nesterov must be a boolean`);
+  if (v.outputs !== undefined) {
+    const ok = (e: unknown) =>
+      e === null ||
+      (isRecord(e) && typeof e.loss === 'string' && Object.prototype.hasOwnProperty.call(LOSS_KERAS, e.loss) && typeof e.fromLogits === 'boolean' &&
+        typeof e.weight === 'number' && Number.isFinite(e.weight) && e.weight >= 0 && Array.isArray(e.metrics) && e.metrics.every((m) => typeof m === 'string'));
+    if (!Array.isArray(v.outputs) || v.outputs.length > 10_000 || !v.outputs.every(ok)) throw new Error(`${what}: userDefinedMetadata.recurrent.compile.outputs is malformed`);
+  }
   return v as unknown as SavedCompile;
 }
 
@@ -207,6 +214,7 @@ export function readModelFiles(dir: string): ModelFiles {
     throw new Error(`${what}: model.json is not valid UTF-8 JSON (${(e as Error).message.slice(0, 120)})`);
   }
   if (!isRecord(json)) throw new Error(`${what}: model.json is not a JSON object`);
+  checkJsonDepth(json, `${what}: model.json`);
   if (json.format !== undefined && json.format !== 'layers-model') throw new Error(`${what}: format ${JSON.stringify(json.format)} is not a layers model`);
   if (!isRecord(json.modelTopology)) throw new Error(`${what}: model.json has no modelTopology`);
   // TensorFlow.js nests the topology under model_config when Keras wrote it.

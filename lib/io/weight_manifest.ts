@@ -1,11 +1,10 @@
-// The weights of a Sequential model as one little-endian float32 file and its manifest
+// The weights of a model as one little-endian float32 file and its manifest
 // (TensorFlow.js weightsManifest: names, shapes, dtypes; offsets follow from the order).
 // Names are Keras paths: layer/kernel, bidirectional/forward_lstm/kernel, ... Reading
 // checks the manifest against the model's own weights (count, shapes) and the file's
 // length before it allocates, and every value for finiteness.
-import { Bidirectional } from '../layers/bidirectional';
 import type { Layer } from '../layers/layer';
-import { formatShape, Shape } from '../tensor';
+import { formatShape } from '../tensor';
 
 export interface WeightEntry {
   name: string;
@@ -13,21 +12,9 @@ export interface WeightEntry {
   dtype: 'float32';
 }
 
-/** The model's weights in getWeights order, with Keras names. */
-export function weightEntries(layers: readonly Layer[], inputShape: Shape): WeightEntry[] {
-  const out: WeightEntry[] = [];
-  let shape = inputShape;
-  for (const layer of layers) {
-    if (layer instanceof Bidirectional) {
-      for (const inner of [layer.forwardLayer, layer.backwardLayer]) {
-        for (const w of inner.weights(shape)) out.push({ name: `${layer.name}/${inner.name}/${w.name}`, shape: w.shape, dtype: 'float32' });
-      }
-    } else {
-      for (const w of layer.weights(shape)) out.push({ name: `${layer.name}/${w.name}`, shape: w.shape, dtype: 'float32' });
-    }
-    shape = layer.computeOutputShape(shape);
-  }
-  return out;
+/** The model's weights in getWeights order, with Keras names (layer/weight, bidirectional/forward_lstm/kernel). */
+export function weightEntries(layers: readonly Layer[]): WeightEntry[] {
+  return layers.flatMap((layer) => layer.weights().map((w): WeightEntry => ({ name: `${layer.name}/${w.name}`, shape: w.shape, dtype: 'float32' })));
 }
 
 /** Float32 arrays concatenated, little-endian. */

@@ -1,6 +1,8 @@
-// The layer factories, Keras/TensorFlow.js style: layers.lstm({ units: 32 }).
+// The layer factories, Keras/TensorFlow.js style: layers.lstm({ units: 32 }) or layers.lstm(32).
 export { Layer } from './layer';
-export type { LayerConfig, WeightInfo } from './layer';
+export type { LayerConfig, WeightInfo, TensorType, ApplyOptions } from './layer';
+export { input, InputLayer } from './input_layer';
+export type { InputConfig } from './input_layer';
 export { embedding, Embedding } from './embedding';
 export type { EmbeddingConfig } from './embedding';
 export { RecurrentLayer } from './recurrent';
@@ -21,3 +23,7 @@ export { dropout, Dropout } from './dropout';
 export type { DropoutConfig } from './dropout';
 export { masking, Masking } from './masking';
 export type { MaskingConfig } from './masking';
+export { add, Add, subtract, Subtract, multiply, Multiply, average, Average, concatenate, Concatenate, dot, Dot } from './merge';
+export type { ConcatenateConfig, DotConfig } from './merge';
+export { repeatVector, RepeatVector, reshape, Reshape, flatten, Flatten } from './reshaping';
+export type { RepeatVectorConfig, ReshapeConfig } from './reshaping';

@@ -1,19 +1,32 @@
-// The base of every layer: Keras-style automatic names, config checks whose errors name the
-// layer, and the three things a Sequential model asks of a layer for an input shape: the
-// output shape, the weights (Keras shapes and order, with their initial values), and the
-// LayerSpec the native graph builds from.
-import type { LayerSpec, Regularizer } from '../graph_spec';
-import { getInitializer, Initializer, InitializerLike } from '../initializers';
+// The base of every layer: Keras-style automatic names, the options of its kind checked
+// against their declaration (lib/layers/declaration.ts), application to symbolic tensors
+// (`layer.apply(x)`, the functional API), and what a model asks of a layer: the output
+// types for input types, its weights (Keras names, shapes, order and initial values,
+// fixed by its first application), its native LayerSpec and its Keras JSON config.
+import type { LayerSpec } from '../graph_spec';
+import type { Initializer } from '../initializers';
+import { LayerNode, SymbolicTensor } from '../models/symbolic_tensor';
+import type { TorchModule } from '../io/torch_module';
+import { checkMemory } from '../memory_limit';
+import { describe } from '../options';
 import { SeededRandom } from '../random';
-import { formatShape, Shape, shapeSize } from '../tensor';
+import { DType, formatShape, Shape, shapeSize } from '../tensor';
+import { nativeOptions, OptionTable, optionsToJson, parseOptions } from './declaration';
+import { LayerWeightState } from './layer_weight_state';
 
 export interface LayerConfig {
   /** Unique layer name; default: the snake_case kind with a counter (lstm, lstm_1, ...). */
   name?: string;
   /** Whether training updates this layer's weights (default true). */
   trainable?: boolean;
-  /** Per-sample input shape (no batch axis), for a model's first layer; null: any size. */
+  /** Per-sample input shape (no batch axis), for a Sequential model's first layer; null: any size. */
   inputShape?: Shape;
+}
+
+/** What flows between layers: a per-sample shape and a dtype (undefined: an input whose readers decide). */
+export interface TensorType {
+  shape: Shape;
+  dtype: DType | undefined;
 }
 
 /** One weight of a layer: its Keras name and shape, and how it starts. */
@@ -24,10 +37,27 @@ export interface WeightInfo {
   init(random: SeededRandom): Float32Array;
 }
 
+/** Options of a call: `layer.apply(x, { initialState: [h, c] })`. */
+export interface ApplyOptions {
+  /** Recurrent layers: the initial states (Keras initial_state). */
+  initialState?: SymbolicTensor | SymbolicTensor[];
+}
+
+/** The declaration of a layer kind. */
+export interface LayerKindDeclaration {
+  /** Keras class name: 'LSTM', 'Dense', ... */
+  className: string;
+  /** Base of automatic names: 'lstm', 'dense', ... */
+  baseName: string;
+  options: OptionTable;
+  /** Config keys besides the declared and common ones (a wrapped `layer`). */
+  extraKeys?: readonly string[];
+}
+
 const nameCounts = new Map<string, number>();
 
 /** Keras naming: the first 'gru' is gru, then gru_1, gru_2, ... (per process). */
-function autoName(base: string): string {
+export function autoName(base: string): string {
   const n = nameCounts.get(base) ?? 0;
   nameCounts.set(base, n + 1);
   return n === 0 ? base : `${base}_${n}`;
@@ -35,41 +65,167 @@ function autoName(base: string): string {
 
 export abstract class Layer {
   readonly name: string;
-  /** Keras class name shown by summary(): 'LSTM', 'Dense', ... */
-  abstract readonly className: string;
   readonly trainable: boolean;
   readonly inputShape: Shape | undefined;
+  /** Values of the weights, and which model holds the current ones. */
+  readonly weightState = new LayerWeightState();
+  /** The checked options of this layer's kind, defaults filled in. */
+  protected readonly options: Record<string, unknown>;
+  private builtInputs: TensorType[] | undefined;
 
-  protected constructor(config: LayerConfig, kind: string) {
-    if (config.name !== undefined && (typeof config.name !== 'string' || config.name.length === 0)) {
-      throw new TypeError(`${kind}: name must be a non-empty string, received ${String(config.name)}`);
+  protected constructor(
+    readonly declaration: LayerKindDeclaration,
+    config: object,
+  ) {
+    const c = config as Record<string, unknown>;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) {
+      throw new TypeError(`${declaration.baseName}: the config must be an object, received ${describe(config)}`);
     }
-    this.name = config.name ?? autoName(kind);
-    if (config.trainable !== undefined && typeof config.trainable !== 'boolean') {
-      throw this.error(`trainable must be a boolean, received ${String(config.trainable)}`);
+    if (c.name !== undefined && (typeof c.name !== 'string' || c.name.length === 0 || c.name.length > 256)) {
+      throw new TypeError(`${declaration.baseName}: name must be a non-empty string, received ${describe(c.name)}`);
     }
-    this.trainable = config.trainable ?? true;
-    if (config.inputShape !== undefined) {
-      if (!Array.isArray(config.inputShape) || !config.inputShape.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
-        throw this.error(`inputShape must be an array of positive integers or null, received ${JSON.stringify(config.inputShape)}`);
+    this.name = (c.name as string | undefined) ?? autoName(declaration.baseName);
+    this.options = parseOptions(this.name, declaration.options, c, declaration.extraKeys);
+    if (c.trainable !== undefined && typeof c.trainable !== 'boolean') {
+      throw this.error(`trainable must be a boolean, received ${describe(c.trainable)}`);
+    }
+    this.trainable = (c.trainable as boolean | undefined) ?? true;
+    if (c.inputShape !== undefined) {
+      const s = c.inputShape;
+      if (!Array.isArray(s) || s.length > 8 || !s.every((d) => d === null || (Number.isInteger(d) && d > 0 && d <= 2 ** 24))) {
+        throw this.error(`inputShape must be an array of positive integers or null, received ${describe(s)}`);
       }
-      this.inputShape = [...config.inputShape];
+      this.inputShape = [...s];
     }
   }
 
-  /** Per-sample output shape for a per-sample input shape; throws naming the layer on a misfit. */
-  abstract computeOutputShape(inputShape: Shape): Shape;
+  /** Keras class name shown by summary(): 'LSTM', 'Dense', ... */
+  get className(): string {
+    return this.declaration.className;
+  }
 
-  /** The layer's weights for this input shape, in Keras order (none for Dropout, Masking). */
-  weights(_inputShape: Shape): WeightInfo[] {
+  // ---- What each kind defines.
+
+  /** The vocabulary size of a layer that reads int32 token ids (an Embedding); undefined for the others. */
+  get tokenVocabulary(): number | undefined {
+    return undefined;
+  }
+
+  /** Output types for these input types; throws naming the layer on a misfit. */
+  abstract outputTypes(inputs: TensorType[]): TensorType[];
+
+  /** The weights for the first application's inputs, in Keras order (none by default). */
+  weightsFor(_inputs: TensorType[]): WeightInfo[] {
     return [];
   }
 
-  /** The LayerSpec of the native graph, for this input shape. */
-  abstract toSpec(inputShape: Shape): LayerSpec;
+  /** The native LayerSpec (for the first application's inputs). */
+  abstract toSpec(): LayerSpec;
 
-  countParams(inputShape: Shape): number {
-    return this.weights(inputShape).reduce((n, w) => n + shapeSize(w.shape), 0);
+  /** Input types of the first application (what the weights were made for). */
+  protected get built(): TensorType[] {
+    if (!this.builtInputs) throw this.error('the layer has not been applied to an input yet');
+    return this.builtInputs;
+  }
+
+  get isBuilt(): boolean {
+    return this.builtInputs !== undefined;
+  }
+
+  /**
+   * Fixes the weights' shapes at the first application; later applications (a shared
+   * layer) must give inputs that need the same weights.
+   */
+  build(inputs: TensorType[]): void {
+    if (!this.builtInputs) {
+      const built = inputs.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
+      // Before anything is allocated: a value, a gradient and two optimizer slots per weight.
+      const elements = this.weightsFor(built).reduce((n, w) => n + shapeSize(w.shape), 0);
+      checkMemory(`${this.name}: building the layer`, elements * 16, `${elements} float32 parameters, each with a gradient and two optimizer slots`);
+      this.builtInputs = built;
+      return;
+    }
+    const have = this.weightsFor(this.builtInputs);
+    const want = this.weightsFor(inputs);
+    const same = have.length === want.length && have.every((w, i) => w.shape.length === want[i].shape.length && w.shape.every((d, k) => d === want[i].shape[k]));
+    if (!same) {
+      throw this.error(
+        `was built for inputs ${inputs.length === 1 ? formatShape([null, ...this.builtInputs[0].shape]) : this.builtInputs.map((t) => formatShape([null, ...t.shape])).join(', ')} ` +
+          `and cannot take ${inputs.map((t) => formatShape([null, ...t.shape])).join(', ')} (its weights would differ)`,
+      );
+    }
+  }
+
+  /** The layer's weights in Keras order (it must have been applied). */
+  weights(): WeightInfo[] {
+    return this.weightsFor(this.built);
+  }
+
+  countParams(): number {
+    return this.isBuilt ? this.weights().reduce((n, w) => n + shapeSize(w.shape), 0) : 0;
+  }
+
+  /** The layer's Keras JSON config (name, trainable, dtype and its declared options). */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable, dtype: 'float32', ...optionsToJson(this.declaration.options, this.options) };
+  }
+
+  /**
+   * The layer's weights (Keras layout) from the PyTorch module that holds them
+   * (importSafetensors); only layers with weights are asked, and only those with a PyTorch
+   * counterpart answer.
+   */
+  fromTorch(module: TorchModule): Float32Array[] {
+    throw new Error(`${module.where}: a ${this.className} layer has no PyTorch counterpart`);
+  }
+
+  /**
+   * Where Keras 3 keeps this layer's variables under its group in a `.weights.h5` file, and
+   * how many of its weights (in order) each place holds: the group itself by default.
+   */
+  kerasVariableGroups(): { path: string; count: number }[] {
+    return [{ path: '', count: this.weights().length }];
+  }
+
+  /** The layer as Keras JSON (lib/io/topology.ts adds the graph's connections). */
+  toJson(): LayerJson {
+    return { class_name: this.className, config: this.getConfig() };
+  }
+
+  /** The declared options the native LayerSpec carries under their own names. */
+  protected nativeOptions(): Record<string, unknown> {
+    return nativeOptions(this.declaration.options, this.options);
+  }
+
+  /** Input counts this layer takes besides the first (initial states); the default: exactly one input. */
+  protected checkInputCount(inputs: readonly TensorType[], min = 1, max = 1): void {
+    if (inputs.length < min || inputs.length > max) {
+      const want = min === max ? `${min} input${min === 1 ? '' : 's'}` : max === Infinity ? `at least ${min} inputs` : `${min} to ${max} inputs`;
+      throw this.error(`takes ${want}, received ${inputs.length}`);
+    }
+  }
+
+  /**
+   * Applies the layer to symbolic tensors (from input() or other layers): returns its
+   * output tensor, or a list for several outputs (a recurrent layer with returnState).
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
+    const list = this.callInputs(inputs, options);
+    const types = list.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+    const outputs = this.outputTypes(types);
+    this.build(types);
+    const node = new LayerNode(this, list);
+    node.setOutputs(outputs.map((o, i) => new SymbolicTensor(o.shape, o.dtype, node, i, outputs.length === 1 ? this.name : `${this.name}/${i}`)));
+    return node.outputs.length === 1 ? node.outputs[0] : [...node.outputs];
+  }
+
+  /** The inputs of a call as a list (initial states after the input). */
+  protected callInputs(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions): SymbolicTensor[] {
+    const { initialState, ...rest } = options ?? {};
+    const extra = Object.keys(rest);
+    if (extra.length > 0) throw this.error(`apply: unknown option '${extra[0]}' (known options: initialState)`);
+    if (initialState !== undefined) throw this.error('apply: initialState is for recurrent layers');
+    return toSymbolicList(this.name, inputs);
   }
 
   /** An Error whose message starts with the layer's name. */
@@ -77,72 +233,57 @@ export abstract class Layer {
     return new RangeError(`${this.name}: ${message}`);
   }
 
-  protected requireInputRank(inputShape: Shape, rank: number, what: string): void {
-    if (inputShape.length !== rank) {
-      throw this.error(
-        `expected input of rank ${rank + 1} (${what}), received input shape ${formatShape([null, ...inputShape])}`,
-      );
+  protected requireRank(input: TensorType, rank: number, what: string): void {
+    if (input.shape.length !== rank) {
+      throw this.error(`expected input of rank ${rank + 1} (${what}), received input shape ${formatShape([null, ...input.shape])}`);
     }
   }
 
-  protected knownLastAxis(inputShape: Shape): number {
-    const last = inputShape[inputShape.length - 1];
+  protected requireFloat(input: TensorType, index = 0): void {
+    if (input.dtype === 'int32') {
+      throw this.error(`input ${index} holds int32 token ids; only an Embedding reads those (or give the input dtype 'float32')`);
+    }
+  }
+
+  protected knownLastAxis(input: TensorType): number {
+    const last = input.shape[input.shape.length - 1];
     if (last === null || last === undefined) {
-      throw this.error(`the last axis of the input must have a known size, received input shape ${formatShape([null, ...inputShape])}`);
+      throw this.error(`the last axis of the input must have a known size, received input shape ${formatShape([null, ...input.shape])}`);
     }
     return last;
   }
 
-  // Config checks, each naming this layer in its error.
+  // ---- Sequential's view: one input, one output.
 
-  protected positiveInt(key: string, v: unknown): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw this.error(`${key} must be a positive integer, received ${String(v)}`);
+  /** Per-sample output shape for a per-sample input shape (one input and output). */
+  computeOutputShape(inputShape: Shape, dtype?: DType): Shape {
+    const outputs = this.outputTypes([{ shape: inputShape, dtype }]);
+    if (outputs.length !== 1) {
+      throw this.error(`returns ${outputs.length} outputs, which a Sequential model cannot pass on`);
     }
-    return v;
-  }
-
-  protected fraction(key: string, v: unknown, allowOne = false): number {
-    if (v === undefined) return 0;
-    if (typeof v !== 'number' || !(v >= 0) || (allowOne ? v > 1 : v >= 1)) {
-      throw this.error(`${key} must be a number in [0, 1${allowOne ? ']' : ')'}, received ${String(v)}`);
-    }
-    return v;
-  }
-
-  protected flag(key: string, v: unknown, fallback: boolean): boolean {
-    if (v === undefined) return fallback;
-    if (typeof v !== 'boolean') throw this.error(`${key} must be a boolean, received ${String(v)}`);
-    return v;
-  }
-
-  protected oneOf<T extends string>(key: string, v: unknown, allowed: readonly T[], fallback: T): T {
-    if (v === undefined) return fallback;
-    const normalized = typeof v === 'string' ? (ACTIVATION_ALIASES[v] ?? v) : v;
-    if (typeof normalized !== 'string' || !allowed.includes(normalized as T)) {
-      throw this.error(`${key} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, received ${JSON.stringify(v)}`);
-    }
-    return normalized as T;
-  }
-
-  protected initializer(key: string, v: InitializerLike | undefined, fallback: () => Initializer): Initializer {
-    return v === undefined ? fallback() : getInitializer(v, `${this.name}: ${key}`);
-  }
-
-  protected regularizer(key: string, v: Regularizer | undefined): Regularizer | undefined {
-    if (v === undefined) return undefined;
-    const ok = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
-    if (!v || !ok(v.l1) || !ok(v.l2)) {
-      throw this.error(`${key} must be a regularizer (regularizers.l1, l2 or l1l2), received ${JSON.stringify(v)}`);
-    }
-    return { l1: v.l1, l2: v.l2 };
+    return outputs[0].shape;
   }
 }
 
-/** Keras snake_case spellings accepted beside the camelCase names. */
-const ACTIVATION_ALIASES: Record<string, string> = { hard_sigmoid: 'hardSigmoid', None: 'linear' };
+/** A list of symbolic tensors from one tensor or a list; `where` names the layer. */
+export function toSymbolicList(where: string, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor[] {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (list.length === 0) throw new RangeError(`${where}: apply: no inputs`);
+  list.forEach((t, i) => {
+    if (!(t instanceof SymbolicTensor)) {
+      throw new TypeError(`${where}: apply takes symbolic tensors (from input() or another layer's apply), but input ${i} is ${describe(t)}`);
+    }
+  });
+  return list;
+}
 
 /** A weight drawn from an initializer. */
 export function weight(name: string, shape: number[], trainable: boolean, init: Initializer): WeightInfo {
   return { name, shape, trainable, init: (random) => init.generate(shape, random) };
+}
+
+/** A layer in Keras JSON: { class_name, config }. */
+export interface LayerJson {
+  class_name: string;
+  config: Record<string, unknown>;
 }

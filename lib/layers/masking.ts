@@ -1,28 +1,34 @@
 // Masking: time steps whose features all equal maskValue are skipped by the layers after.
 import type { LayerSpec } from '../graph_spec';
-import { Shape } from '../tensor';
-import { Layer, LayerConfig } from './layer';
+import { numeric, option, OptionTable } from './declaration';
+import { Layer, LayerConfig, LayerKindDeclaration, TensorType } from './layer';
 
 export interface MaskingConfig extends LayerConfig {
   /** Default 0. */
   maskValue?: number;
 }
 
+export const MASKING: LayerKindDeclaration = {
+  className: 'Masking',
+  baseName: 'masking',
+  options: { maskValue: option(numeric, 0, { native: true }) } satisfies OptionTable,
+};
+
 export class Masking extends Layer {
-  readonly className = 'Masking';
-  readonly maskValue: number;
   constructor(config: MaskingConfig = {}) {
-    super(config, 'masking');
-    const v = config.maskValue ?? 0;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw this.error(`maskValue must be a number, received ${String(v)}`);
-    this.maskValue = v;
+    super(MASKING, config);
   }
-  computeOutputShape(inputShape: Shape): Shape {
-    this.requireInputRank(inputShape, 2, 'batch, steps, features');
-    return [...inputShape];
+  get maskValue(): number {
+    return this.options.maskValue as number;
+  }
+  outputTypes(inputs: TensorType[]): TensorType[] {
+    this.checkInputCount(inputs);
+    this.requireRank(inputs[0], 2, 'batch, steps, features');
+    this.requireFloat(inputs[0]);
+    return [{ shape: [...inputs[0].shape], dtype: 'float32' }];
   }
   toSpec(): LayerSpec {
-    return { kind: 'masking', name: this.name, maskValue: this.maskValue };
+    return { kind: 'masking', name: this.name, ...this.nativeOptions() } as LayerSpec;
   }
 }
 

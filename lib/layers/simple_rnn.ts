@@ -1,23 +1,24 @@
 // SimpleRNN: h_t = activation(x_t W + h_{t-1} U + b).
-import { RecurrentLayer, RecurrentLayerConfig } from './recurrent';
+import { LayerKindDeclaration } from './layer';
+import { RECURRENT_OPTIONS, RecurrentLayer, RecurrentLayerConfig } from './recurrent';
 
 export type SimpleRNNConfig = RecurrentLayerConfig;
 
+export const SIMPLE_RNN: LayerKindDeclaration = { className: 'SimpleRNN', baseName: 'simple_rnn', options: RECURRENT_OPTIONS };
+
 export class SimpleRNN extends RecurrentLayer {
-  readonly className = 'SimpleRNN';
   readonly cell = 'simpleRnn';
   readonly gates = 1;
   constructor(config: SimpleRNNConfig) {
-    if ('recurrentActivation' in config) {
-      throw new RangeError(`${config.name ?? 'simple_rnn'}: SimpleRNN has no recurrentActivation (it has no gates)`);
-    }
-    super(config, 'simple_rnn');
-  }
-  withOptions(changes: Partial<SimpleRNNConfig>): SimpleRNN {
-    return new SimpleRNN({ ...this.config, ...changes });
+    super(SIMPLE_RNN, unitsShorthand(config));
   }
 }
 
-export function simpleRNN(config: SimpleRNNConfig): SimpleRNN {
-  return new SimpleRNN(config);
+/** Keras takes units first: simpleRNN(32) is simpleRNN({ units: 32 }). */
+export function unitsShorthand<C extends object>(config: C | number): C | { units: number } {
+  return typeof config === 'number' ? { units: config } : config;
+}
+
+export function simpleRNN(config: SimpleRNNConfig | number): SimpleRNN {
+  return new SimpleRNN(unitsShorthand(config) as SimpleRNNConfig);
 }

@@ -1,39 +1,53 @@
 // TimeDistributed(Dense): Dense applied to every time step, [T, F] -> [T, units]. The native
-// graph's Dense already acts on the last axis, so this is a Dense spec on 3-D input.
+// graph's Dense already acts on the last axis, so this is a Dense spec on [T, F] input.
 import type { LayerSpec } from '../graph_spec';
-import { Shape } from '../tensor';
+import type { TorchModule } from '../io/torch_module';
+import { describe } from '../options';
 import { Dense } from './dense';
-import { Layer, LayerConfig, WeightInfo } from './layer';
+import { Layer, LayerConfig, LayerKindDeclaration, TensorType, WeightInfo } from './layer';
 
 export interface TimeDistributedConfig extends Omit<LayerConfig, 'trainable'> {
   /** The wrapped layer; Dense is the one supported. */
   layer: Dense;
 }
 
+export const TIME_DISTRIBUTED: LayerKindDeclaration = { className: 'TimeDistributed', baseName: 'time_distributed', options: {}, extraKeys: ['layer'] };
+
 export class TimeDistributed extends Layer {
-  readonly className = 'TimeDistributed';
   readonly layer: Dense;
 
   constructor(config: TimeDistributedConfig) {
-    super({ ...config, trainable: config.layer?.trainable, inputShape: config.inputShape ?? config.layer?.inputShape }, 'time_distributed');
-    if (!(config.layer instanceof Dense)) {
-      throw this.error('layer must be a Dense layer (layers.dense); other wrapped layers are not supported');
-    }
-    this.layer = config.layer;
+    const inner = config !== null && typeof config === 'object' ? config.layer : undefined;
+    super(TIME_DISTRIBUTED, inner instanceof Dense ? { ...config, trainable: inner.trainable, inputShape: config.inputShape ?? inner.inputShape } : config);
+    if (!(inner instanceof Dense)) throw this.error(`layer must be a Dense layer (layers.dense); other wrapped layers are not supported, received ${describe(inner)}`);
+    this.layer = inner;
   }
 
-  computeOutputShape(inputShape: Shape): Shape {
-    this.requireInputRank(inputShape, 2, 'batch, steps, features');
-    return this.layer.computeOutputShape(inputShape);
+  outputTypes(inputs: TensorType[]): TensorType[] {
+    this.checkInputCount(inputs);
+    this.requireRank(inputs[0], 2, 'batch, steps, features');
+    return this.layer.outputTypes(inputs);
   }
 
-  override weights(inputShape: Shape): WeightInfo[] {
-    this.computeOutputShape(inputShape);
-    return this.layer.weights(inputShape);
+  override weightsFor(inputs: TensorType[]): WeightInfo[] {
+    return this.layer.weightsFor(inputs);
   }
 
-  toSpec(inputShape: Shape): LayerSpec {
-    return this.layer.toSpec(inputShape, this.name);
+  toSpec(): LayerSpec {
+    return this.layer.toSpec(this.name);
+  }
+
+  override kerasVariableGroups(): { path: string; count: number }[] {
+    return [{ path: 'layer', count: this.weights().length }];
+  }
+
+  override fromTorch(m: TorchModule): Float32Array[] {
+    if (!this.layer.isBuilt) this.layer.build(this.built);
+    return this.layer.fromTorch(m);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable, layer: { class_name: 'Dense', config: this.layer.getConfig() } };
   }
 }
 

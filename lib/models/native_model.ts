@@ -1,25 +1,46 @@
-// Where a NativeModel comes from. A Backend makes native models from a GraphSpec; the CPU
-// backend uses the addon's Model class. Everything above this file talks only to the
-// NativeModel interface of lib/graph_spec.ts.
-import type { GraphSpec, NativeModel } from '../graph_spec';
+// Where a NativeModel comes from. A Backend makes native models from a GraphSpec: the CPU
+// backend runs the addon's fast kernels; the reference backend the same graph with every
+// op in its plain double-precision form (slow: for checking results). Everything above
+// this file talks only to the NativeModel interface of lib/graph_spec.ts.
+import type { GraphSpec, NativeModel, NativeModelOptions } from '../graph_spec';
 import { cpu } from '../native';
+import { describe } from '../options';
 
 export interface Backend {
   readonly name: string;
   createModel(spec: GraphSpec): NativeModel;
 }
 
-/** A native model on the CPU addon (`new binding.Model(spec)`). */
-export function createNativeModel(spec: GraphSpec): NativeModel {
+function addonModel(spec: GraphSpec, options: NativeModelOptions): NativeModel {
   const { binding, file } = cpu();
-  const Model = binding.Model as (new (spec: GraphSpec) => NativeModel) | undefined;
+  const Model = binding.Model as (new (spec: GraphSpec, options: NativeModelOptions) => NativeModel) | undefined;
   if (typeof Model !== 'function') {
     throw new Error(
       `recurrent: the native addon at ${file} has no Model class (the native training graph); ` +
         'it predates the graph or was built without it: rebuild it with npm run build:native',
     );
   }
-  return new Model(spec);
+  return new Model(spec, options);
 }
 
-export const cpuBackend: Backend = { name: 'cpu', createModel: createNativeModel };
+/** The CPU: the per-ISA kernels and the thread pool. */
+export const cpuBackend: Backend = { name: 'cpu', createModel: (spec) => addonModel(spec, { backend: 'cpu' }) };
+
+/** Every op in its plain form, one thread, sums in double: the oracle the fast kernels are checked against. */
+export const referenceBackend: Backend = { name: 'reference', createModel: (spec) => addonModel(spec, { backend: 'reference' }) };
+
+const BACKENDS: Record<string, Backend> = { cpu: cpuBackend, reference: referenceBackend };
+
+/**
+ * The backend models use when none is given: RECURRENT_BACKEND if set ('cpu' or
+ * 'reference'), else the CPU. Any other value is an error, so a typo never trains
+ * somewhere else than asked.
+ */
+export function defaultBackend(env: NodeJS.ProcessEnv = process.env): Backend {
+  const name = env.RECURRENT_BACKEND;
+  if (name === undefined || name === '') return cpuBackend;
+  const backend = Object.prototype.hasOwnProperty.call(BACKENDS, name) ? BACKENDS[name] : undefined;
+  if (backend) return backend;
+  const hint = name === 'cuda' || name === 'gpu' ? ': the CUDA backend does not train models in this version' : '';
+  throw new RangeError(`RECURRENT_BACKEND=${describe(name)} is not a backend (known: ${Object.keys(BACKENDS).join(', ')})${hint}`);
+}

@@ -1,6 +1,7 @@
 // Loss names (Keras camelCase, snake_case and the mse/mae aliases), fromLogits, and the
 // check that targets fit the loss and the model's output.
 import type { LossName } from '../graph_spec';
+import { checkedOptions, checkKnownKeys, describe, ownEntry } from '../options';
 import { formatShape, indexText, Shape, Tensor, toTensor, TensorLike } from '../tensor';
 
 export type { LossName };
@@ -40,34 +41,32 @@ const ALIASES: Record<LossAlias, LossName> = {
 
 export function getLoss(value: LossLike): Loss {
   if (typeof value === 'string') {
-    const name = ALIASES[value];
+    const name = ownEntry(ALIASES, value);
     if (!name) throw new RangeError(`compile: unknown loss '${value}' (known: ${Object.keys(ALIASES).join(', ')})`);
     return { name, fromLogits: false };
   }
   if (value && typeof value === 'object' && typeof value.name === 'string') {
+    checkKnownKeys('compile: loss', value, ['name', 'fromLogits']);
     const loss = getLoss(value.name as LossAlias);
     if (value.fromLogits !== undefined && typeof value.fromLogits !== 'boolean') {
-      throw new TypeError(`compile: fromLogits must be a boolean, received ${String(value.fromLogits)}`);
+      throw new TypeError(`compile: fromLogits must be a boolean, received ${describe(value.fromLogits)}`);
     }
     if (value.fromLogits && (loss.name === 'meanSquaredError' || loss.name === 'meanAbsoluteError')) {
       throw new RangeError(`compile: fromLogits applies to cross-entropy losses, not ${loss.name}`);
     }
     return { name: loss.name, fromLogits: value.fromLogits ?? false };
   }
-  throw new TypeError('compile: loss must be a loss name or losses.<name>({ fromLogits })');
+  throw new TypeError(`compile: loss must be a loss name or losses.<name>({ fromLogits }), received ${describe(value)}`);
 }
 
 export const meanSquaredError = (): Loss => ({ name: 'meanSquaredError', fromLogits: false });
 export const meanAbsoluteError = (): Loss => ({ name: 'meanAbsoluteError', fromLogits: false });
-export const binaryCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => ({ name: 'binaryCrossentropy', fromLogits: c.fromLogits ?? false });
-export const categoricalCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => ({
-  name: 'categoricalCrossentropy',
-  fromLogits: c.fromLogits ?? false,
-});
-export const sparseCategoricalCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => ({
-  name: 'sparseCategoricalCrossentropy',
-  fromLogits: c.fromLogits ?? false,
-});
+function withLogits(name: LossName, c: { fromLogits?: boolean }): Loss {
+  return getLoss({ name, fromLogits: checkedOptions(name, c, ['fromLogits']).fromLogits ?? false });
+}
+export const binaryCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => withLogits('binaryCrossentropy', c);
+export const categoricalCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => withLogits('categoricalCrossentropy', c);
+export const sparseCategoricalCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => withLogits('sparseCategoricalCrossentropy', c);
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -121,5 +120,8 @@ export function prepareTargets(y: TensorLike, loss: Loss, outputShape: number[],
     throw new RangeError(`${what}: ${loss.name} expects targets of shape ${expectedShape(outputShape)}, received ${formatShape(received)}${hint}`);
   }
   const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new RangeError(`${what}: the target at ${what}${indexText(received, i)} is ${data[i]}; targets must be finite`);
+  }
   return new Tensor(data, shape);
 }

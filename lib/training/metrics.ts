@@ -2,6 +2,7 @@
 // Keras: binary accuracy for binaryCrossentropy, sparse categorical accuracy for
 // sparseCategoricalCrossentropy, categorical accuracy otherwise.
 import type { LossName, MetricName } from '../graph_spec';
+import { describe, ownEntry } from '../options';
 
 export type { MetricName };
 
@@ -49,9 +50,9 @@ export function resolveMetrics(metrics: readonly MetricAlias[] | undefined, loss
   if (!Array.isArray(metrics)) throw new TypeError('compile: metrics must be an array of metric names');
   const out: ResolvedMetric[] = [];
   for (const m of metrics as readonly string[]) {
-    const metric = m === 'accuracy' || m === 'acc' ? accuracyFor(loss) : FIXED[m as MetricAlias];
+    const metric = m === 'accuracy' || m === 'acc' ? accuracyFor(loss) : ownEntry(FIXED, m);
     if (!metric) {
-      throw new RangeError(`compile: unknown metric '${String(m)}' (known: accuracy, acc, ${Object.keys(FIXED).join(', ')})`);
+      throw new RangeError(`compile: unknown metric ${describe(m)} (known: accuracy, acc, ${Object.keys(FIXED).join(', ')})`);
     }
     if (out.some((r) => r.key === m)) throw new RangeError(`compile: metric '${m}' is listed twice`);
     out.push({ key: m, metric });

@@ -2,6 +2,7 @@
 // learning rate may be a schedule (step) => number, evaluated every step by the fit loop
 // and sent with the step, which is also how ReduceLROnPlateau changes it.
 import type { OptimizerSpec } from '../graph_spec';
+import { checkedOptions, describe, ownEntry } from '../options';
 
 export type LearningRate = number | ((step: number) => number);
 export type OptimizerName = OptimizerSpec['kind'];
@@ -88,21 +89,21 @@ export class Optimizer {
 function checkRate(kind: string, lr: LearningRate): LearningRate {
   if (typeof lr === 'function') return lr;
   if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-    throw new RangeError(`${kind}: learningRate must be a non-negative number or a function (step) => number, received ${String(lr)}`);
+    throw new RangeError(`${kind}: learningRate must be a non-negative number or a function (step) => number, received ${describe(lr)}`);
   }
   return lr;
 }
 
 function inRange(kind: string, key: string, v: number, lo: number, hi: number, hiOpen = false): number {
   if (typeof v !== 'number' || !(v >= lo) || (hiOpen ? v >= hi : v > hi)) {
-    throw new RangeError(`${kind}: ${key} must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, received ${String(v)}`);
+    throw new RangeError(`${kind}: ${key} must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, received ${describe(v)}`);
   }
   return v;
 }
 
 function positive(kind: string, key: string, v: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new RangeError(`${kind}: ${key} must be a positive number, received ${String(v)}`);
+    throw new RangeError(`${kind}: ${key} must be a positive number, received ${describe(v)}`);
   }
   return v;
 }
@@ -118,8 +119,11 @@ function clip(kind: string, c: ClipConfig): Pick<Hyper, 'clipvalue' | 'clipnorm'
 
 const NEUTRAL = { momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, rho: 0.9, initialAccumulatorValue: 0.1 };
 
-export function sgd(c: SGDConfig = {}): Optimizer {
-  if (c.nesterov !== undefined && typeof c.nesterov !== 'boolean') throw new TypeError('sgd: nesterov must be a boolean');
+const CLIP_KEYS = ['clipvalue', 'clipnorm', 'globalClipnorm'] as const;
+
+export function sgd(config: SGDConfig = {}): Optimizer {
+  const c = checkedOptions('sgd', config, ['learningRate', 'momentum', 'nesterov', ...CLIP_KEYS]);
+  if (c.nesterov !== undefined && typeof c.nesterov !== 'boolean') throw new TypeError(`sgd: nesterov must be a boolean, received ${describe(c.nesterov)}`);
   return new Optimizer('sgd', c.learningRate ?? 0.01, {
     ...NEUTRAL,
     momentum: inRange('sgd', 'momentum', c.momentum ?? 0, 0, 1),
@@ -128,7 +132,8 @@ export function sgd(c: SGDConfig = {}): Optimizer {
   });
 }
 
-export function adam(c: AdamConfig = {}): Optimizer {
+export function adam(config: AdamConfig = {}): Optimizer {
+  const c = checkedOptions('adam', config, ['learningRate', 'beta1', 'beta2', 'epsilon', ...CLIP_KEYS]);
   return new Optimizer('adam', c.learningRate ?? 0.001, {
     ...NEUTRAL,
     beta1: inRange('adam', 'beta1', c.beta1 ?? 0.9, 0, 1, true),
@@ -138,7 +143,8 @@ export function adam(c: AdamConfig = {}): Optimizer {
   });
 }
 
-export function rmsprop(c: RMSpropConfig = {}): Optimizer {
+export function rmsprop(config: RMSpropConfig = {}): Optimizer {
+  const c = checkedOptions('rmsprop', config, ['learningRate', 'rho', 'epsilon', ...CLIP_KEYS]);
   return new Optimizer('rmsprop', c.learningRate ?? 0.001, {
     ...NEUTRAL,
     rho: inRange('rmsprop', 'rho', c.rho ?? 0.9, 0, 1, true),
@@ -147,7 +153,8 @@ export function rmsprop(c: RMSpropConfig = {}): Optimizer {
   });
 }
 
-export function adadelta(c: AdadeltaConfig = {}): Optimizer {
+export function adadelta(config: AdadeltaConfig = {}): Optimizer {
+  const c = checkedOptions('adadelta', config, ['learningRate', 'rho', 'epsilon', ...CLIP_KEYS]);
   return new Optimizer('adadelta', c.learningRate ?? 0.001, {
     ...NEUTRAL,
     rho: inRange('adadelta', 'rho', c.rho ?? 0.95, 0, 1, true),
@@ -156,10 +163,11 @@ export function adadelta(c: AdadeltaConfig = {}): Optimizer {
   });
 }
 
-export function adagrad(c: AdagradConfig = {}): Optimizer {
+export function adagrad(config: AdagradConfig = {}): Optimizer {
+  const c = checkedOptions('adagrad', config, ['learningRate', 'initialAccumulatorValue', 'epsilon', ...CLIP_KEYS]);
   const init = c.initialAccumulatorValue ?? 0.1;
   if (typeof init !== 'number' || !(init >= 0)) {
-    throw new RangeError(`adagrad: initialAccumulatorValue must be a non-negative number, received ${String(init)}`);
+    throw new RangeError(`adagrad: initialAccumulatorValue must be a non-negative number, received ${describe(init)}`);
   }
   return new Optimizer('adagrad', c.learningRate ?? 0.001, {
     ...NEUTRAL,
@@ -174,6 +182,7 @@ const FACTORIES: Record<OptimizerName, () => Optimizer> = { sgd, adam, rmsprop, 
 /** An optimizer from an instance or a name (with Keras defaults). */
 export function getOptimizer(value: Optimizer | OptimizerName): Optimizer {
   if (value instanceof Optimizer) return value;
-  if (typeof value === 'string' && FACTORIES[value]) return FACTORIES[value]();
-  throw new RangeError(`compile: optimizer must be an optimizer (optimizers.adam(), ...) or one of ${Object.keys(FACTORIES).join(', ')}, received ${String(value)}`);
+  const make = ownEntry(FACTORIES, value);
+  if (make) return make();
+  throw new RangeError(`compile: optimizer must be an optimizer (optimizers.adam(), ...) or one of ${Object.keys(FACTORIES).join(', ')}, received ${describe(value)}`);
 }

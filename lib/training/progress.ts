@@ -13,8 +13,8 @@ export interface ProgressStream {
 export interface ProgressConfig {
   verbose: 1 | 2;
   epochs: number;
-  /** Batches per epoch. */
-  steps: number;
+  /** Batches per epoch; undefined for a dataset of unknown length (learnt from the first epoch). */
+  steps: number | undefined;
   stream?: ProgressStream;
   /** Clock in milliseconds (default performance.now). */
   now?: () => number;
@@ -71,9 +71,10 @@ export class ProgressLogger implements Callback {
   private lastWidth = 0;
   private lineOpen = false;
   private batchesDone = 0;
-
+  private steps: number | undefined;
 
   constructor(private readonly config: ProgressConfig) {
+    this.steps = config.steps;
     this.stream = config.stream ?? process.stdout;
     this.live = config.verbose === 1 && this.stream.isTTY === true;
     this.now = config.now ?? (() => performance.now());
@@ -81,12 +82,16 @@ export class ProgressLogger implements Callback {
   }
 
   private counter(current: number): string {
-    const digits = String(this.config.steps).length;
-    return `${String(current).padStart(digits)}/${this.config.steps}`;
+    if (this.steps === undefined) return `${current}/Unknown`;
+    const digits = String(this.steps).length;
+    return `${String(current).padStart(digits)}/${this.steps}`;
+  }
+
+  private bar(current: number): string {
+    return this.steps === undefined ? '' : ` ${progressBar(current, this.steps)}`;
   }
 
   onEpochBegin(epoch: number): void {
-
     this.epochStart = this.now();
     this.lastDraw = -Infinity;
     this.batchesDone = 0;
@@ -99,11 +104,11 @@ export class ProgressLogger implements Callback {
     if (!this.live) return;
     const t = this.now();
     const current = batch + 1;
-    if (current < this.config.steps && t - this.lastDraw < this.redrawInterval) return;
+    if ((this.steps === undefined || current < this.steps) && t - this.lastDraw < this.redrawInterval) return;
     this.lastDraw = t;
     const perStep = (t - this.epochStart) / current;
-    const eta = (perStep * (this.config.steps - current)) / 1000;
-    const line = `${this.counter(current)} ${progressBar(current, this.config.steps)} - ETA: ${formatEta(eta)}${formatLogs(logs)}`;
+    const eta = this.steps === undefined ? '' : ` - ETA: ${formatEta((perStep * (this.steps - current)) / 1000)}`;
+    const line = `${this.counter(current)}${this.bar(current)}${eta}${formatLogs(logs)}`;
     this.redraw(line);
   }
 
@@ -111,8 +116,10 @@ export class ProgressLogger implements Callback {
     const elapsed = this.now() - this.epochStart;
     const steps = Math.max(1, this.batchesDone);
     const timing = `${Math.round(elapsed / 1000)}s ${formatPerStep(elapsed / steps)}`;
+    // A dataset's length is known after its first epoch.
+    if (this.steps === undefined && this.batchesDone > 0) this.steps = this.batchesDone;
     if (this.live) {
-      this.redraw(`${this.counter(this.batchesDone)} ${progressBar(this.batchesDone, this.config.steps)} - ${timing}${formatLogs(logs)}`);
+      this.redraw(`${this.counter(this.batchesDone)}${this.bar(this.batchesDone)} - ${timing}${formatLogs(logs)}`);
       this.stream.write('\n');
       this.lineOpen = false;
     } else {

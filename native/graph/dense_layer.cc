@@ -1,109 +1,114 @@
-// Dense on the last axis: y = act(x W + b) for every row of [B, F] or [B, T, F] (the
-// latter is Keras' TimeDistributed(Dense)); the mask of a sequence passes through.
-#include <cmath>
-#include <cstring>
+// Dense on the last axis: y = act(x W + b) for every row of x [..., F] (on [T, F] this is
+// Keras's TimeDistributed(Dense)); the mask passes through. The bias is broadcast into
+// the rows first and the GEMM adds x W onto it.
+#include <stdexcept>
+#include <string>
 
-#include "graph/layers.h"
-#include "kernels/cpu/dispatch.h"
-#include "kernels/gemm/gemm.h"
+#include "graph/layer.h"
 
 namespace recurrent {
 namespace graph {
 namespace {
 
-class DenseLayer : public Layer {
+class DenseLayer;
+
+class DenseNode : public Node {
  public:
-  DenseLayer(const LayerSpec& spec, FlowShape input)
-      : Layer(spec.name, input), units_(spec.units), activation_(spec.activation), use_bias_(spec.use_bias) {
-    output_ = FlowShape{input.steps, units_};
-    params_.emplace_back(name_ + "/kernel", std::vector<int64_t>{input.features, units_}, spec.trainable,
-                         spec.kernel_regularizer);
-    if (use_bias_)
-      params_.emplace_back(name_ + "/bias", std::vector<int64_t>{units_}, spec.trainable, spec.bias_regularizer);
-  }
-
-  bool softmax_output() const override { return activation_ == DenseActivation::Softmax; }
-  void set_fused_gradient(bool fused) override { fused_ = fused; }
-
-  Flow forward(const StepContext& ctx, const Flow& in) override {
-    const int64_t R = rows(ctx), F = input_.features, U = units_;
-    x_ = in.data;
-    y_.resize(static_cast<size_t>(R * U));
-    float* y = y_.data();
-    if (use_bias_) {
-      const float* b = params_[1].value.data();
-      for (int64_t r = 0; r < R; ++r) std::memcpy(y + r * U, b, sizeof(float) * U);
-    }
-    cpu::sgemm(false, false, R, U, F, 1.0f, x_, F, params_[0].value.data(), U, use_bias_ ? 1.0f : 0.0f, y, U);
-    const auto& k = cpu::active_kernels();
-    switch (activation_) {
-      case DenseActivation::Linear: break;
-      case DenseActivation::Relu: k.activation(Activation::Relu, y, y, R * U); break;
-      case DenseActivation::Sigmoid: k.activation(Activation::Sigmoid, y, y, R * U); break;
-      case DenseActivation::Tanh: k.activation(Activation::Tanh, y, y, R * U); break;
-      case DenseActivation::Softmax: k.softmax_rows(y, y, R, U); break;
-    }
-    Flow out;
-    out.data = y;
-    out.mask = input_.sequence() ? in.mask : nullptr;
-    return out;
-  }
-
-  void backward(const StepContext& ctx, const float* dy, float* dx) override {
-    const int64_t R = rows(ctx), F = input_.features, U = units_;
-    const bool trainable = params_[0].trainable;
-    if (!trainable && !dx) return;
-    // dz: d loss / d pre-activation [R, U].
-    dz_.resize(static_cast<size_t>(R * U));
-    float* dz = dz_.data();
-    const float* y = y_.data();
-    if (fused_ || activation_ == DenseActivation::Linear) {
-      std::memcpy(dz, dy, sizeof(float) * R * U);
-    } else if (activation_ == DenseActivation::Softmax) {
-      for (int64_t r = 0; r < R; ++r) {
-        const float* yr = y + r * U;
-        const float* gr = dy + r * U;
-        double dot = 0.0;
-        for (int64_t u = 0; u < U; ++u) dot += double(gr[u]) * yr[u];
-        for (int64_t u = 0; u < U; ++u) dz[r * U + u] = yr[u] * (gr[u] - static_cast<float>(dot));
-      }
-    } else {
-      const Activation a = activation_ == DenseActivation::Relu      ? Activation::Relu
-                           : activation_ == DenseActivation::Sigmoid ? Activation::Sigmoid
-                                                                     : Activation::Tanh;
-      cpu::active_kernels().activation_backward(a, y, dy, dz, R * U);
-    }
-    if (trainable) {
-      cpu::sgemm(true, false, F, U, R, 1.0f, x_, F, dz, U, 1.0f, params_[0].grad.data(), U);
-      if (use_bias_) {
-        float* db = params_[1].grad.data();
-        for (int64_t u = 0; u < U; ++u) {
-          double s = 0.0;
-          for (int64_t r = 0; r < R; ++r) s += dz[r * U + u];
-          db[u] += static_cast<float>(s);
-        }
-      }
-    }
-    if (dx) cpu::sgemm(false, true, R, F, U, 1.0f, dz, U, params_[0].value.data(), U, 0.0f, dx, F);
-  }
+  DenseNode(const DenseLayer& layer, Backend* backend) : layer_(layer), dz_(backend) {}
+  std::vector<Shape> output_shapes(const std::vector<Shape>& in) const override;
+  void forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) override;
+  void backward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out,
+                const std::vector<float*>& dx) override;
+  bool softmax_output() const override;
+  void set_fused_softmax(bool fused) override { fused_ = fused; }
 
  private:
-  int64_t rows(const StepContext& ctx) const { return ctx.batch * (input_.sequence() ? input_.steps : 1); }
-
-  int64_t units_;
-  DenseActivation activation_;
-  bool use_bias_;
+  const DenseLayer& layer_;
   bool fused_ = false;
   const float* x_ = nullptr;  // [R, F] as forward saw it
-  std::vector<float> y_;      // [R, U]
-  std::vector<float> dz_;     // [R, U]
+  const float* y_ = nullptr;  // [R, U]
+  int64_t rows_ = 0;          // R = B * (the input's elements per sample / F)
+  DeviceBuffer<float> dz_;    // [R, U] d loss / d pre-activation
 };
+
+class DenseLayer : public Layer {
+ public:
+  explicit DenseLayer(const LayerSpec& spec) : Layer(spec) {}
+  void build(const std::vector<Shape>& in) override {
+    if (in[0].empty() || in[0].back() == kFree)
+      throw std::invalid_argument("needs a known size of the last axis, received " + shape_text(in[0]));
+    features_ = in[0].back();
+    weights_.push_back({spec_.name + "/kernel", {features_, spec_.units}, spec_.trainable, spec_.kernel_regularizer});
+    if (spec_.use_bias)
+      weights_.push_back({spec_.name + "/bias", {spec_.units}, spec_.trainable, spec_.bias_regularizer});
+  }
+  std::unique_ptr<Node> make_node(Backend* backend) override { return std::make_unique<DenseNode>(*this, backend); }
+  int64_t features() const { return features_; }
+
+ private:
+  int64_t features_ = 0;
+};
+
+std::vector<Shape> DenseNode::output_shapes(const std::vector<Shape>& in) const {
+  if (in[0].empty() || in[0].back() != layer_.features())
+    throw std::invalid_argument("was built for inputs with " + std::to_string(layer_.features()) +
+                                " features on the last axis, received " + shape_text(in[0]));
+  Shape out = in[0];
+  out.back() = layer_.spec().units;
+  return {out};
+}
+
+bool DenseNode::softmax_output() const { return layer_.spec().activation == DenseActivation::Softmax; }
+
+Activation activation_of(DenseActivation a) {
+  switch (a) {
+    case DenseActivation::Relu: return Activation::Relu;
+    case DenseActivation::Sigmoid: return Activation::Sigmoid;
+    case DenseActivation::Tanh: return Activation::Tanh;
+    default: return Activation::Linear;
+  }
+}
+
+void DenseNode::forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) {
+  Backend& be = *ctx.backend;
+  const LayerSpec& s = layer_.spec();
+  const int64_t F = layer_.features(), U = s.units, R = ctx.batch * (in[0]->size() / F);
+  x_ = in[0]->data;
+  rows_ = R;
+  float* y = out[0]->own_data(R * U);
+  if (s.use_bias) be.broadcast_rows(layer_.value(1), y, R, U);
+  be.gemm(false, false, R, U, F, 1.0f, x_, F, layer_.value(0), U, s.use_bias ? 1.0f : 0.0f, y, U);
+  if (s.activation == DenseActivation::Softmax) be.softmax_rows(y, y, R, U);
+  else if (s.activation != DenseActivation::Linear) be.activation(activation_of(s.activation), y, y, R * U);
+  y_ = y;
+  out[0]->mask = in[0]->mask;
+}
+
+void DenseNode::backward(const StepContext& ctx, const std::vector<Value*>&, const std::vector<Value*>& out,
+                         const std::vector<float*>& dx) {
+  Backend& be = *ctx.backend;
+  const LayerSpec& s = layer_.spec();
+  const int64_t F = layer_.features(), U = s.units, R = rows_;
+  const bool train = layer_.trainable(0);
+  if (!train && !dx[0]) return;
+  const float* dy = out[0]->grad;
+  const float* dz = dy;  // linear, or the loss handed d loss / d logits
+  if (!fused_ && s.activation != DenseActivation::Linear) {
+    float* d = dz_.ensure(R * U);
+    if (s.activation == DenseActivation::Softmax) be.softmax_rows_backward(y_, dy, d, R, U);
+    else be.activation_backward(activation_of(s.activation), y_, dy, d, R * U);
+    dz = d;
+  }
+  if (train) {
+    be.gemm(true, false, F, U, R, 1.0f, x_, F, dz, U, 1.0f, layer_.grad(0), U);
+    if (s.use_bias) be.column_sums_add(dz, layer_.grad(1), R, U);
+  }
+  if (dx[0]) be.gemm(false, true, R, F, U, 1.0f, dz, U, layer_.value(0), U, 0.0f, dx[0], F);
+}
 
 }  // namespace
 
-std::unique_ptr<Layer> make_dense_layer(const LayerSpec& spec, FlowShape input) {
-  return std::make_unique<DenseLayer>(spec, input);
-}
+std::unique_ptr<Layer> make_dense_layer(const LayerSpec& spec) { return std::make_unique<DenseLayer>(spec); }
 
 }  // namespace graph
 }  // namespace recurrent

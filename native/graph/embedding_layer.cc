@@ -1,64 +1,69 @@
-// Embedding: y[b, t] = E[id[b, t]]. Ids are checked before the step runs
-// (Model::check_ids), so forward may index directly. maskZero: id 0 masks the step.
-#include <cstring>
+// Embedding: y[b, t] = E[id[b, t]] for int32 ids [T] -> [T, outputDim]. Ids are checked
+// before a step is queued (Model::prepare), so forward indexes directly. maskZero: id 0
+// masks the step, ANDed with an explicit mask of the ids' input.
+#include <stdexcept>
 
-#include "graph/layers.h"
+#include "graph/layer.h"
 
 namespace recurrent {
 namespace graph {
 namespace {
 
-class EmbeddingLayer : public Layer {
+class EmbeddingLayer;
+
+class EmbeddingNode : public Node {
  public:
-  EmbeddingLayer(const LayerSpec& spec, FlowShape input)
-      : Layer(spec.name, input), vocab_(spec.input_dim), dim_(spec.output_dim), mask_zero_(spec.mask_zero) {
-    output_ = FlowShape{input.features, dim_};  // input: [T] ids, held as features
-    params_.emplace_back(name_ + "/embeddings", std::vector<int64_t>{vocab_, dim_}, spec.trainable,
-                         spec.embeddings_regularizer);
-  }
-
-  Flow forward(const StepContext& ctx, const Flow& in) override {
-    const int64_t BT = ctx.batch * output_.steps, D = dim_;
-    ids_ = in.ids;
-    y_.resize(static_cast<size_t>(BT * D));
-    const float* E = params_[0].value.data();
-    for (int64_t i = 0; i < BT; ++i) std::memcpy(&y_[i * D], E + int64_t(ids_[i]) * D, sizeof(float) * D);
-    Flow out;
-    out.data = y_.data();
-    if (mask_zero_) {
-      mask_.resize(static_cast<size_t>(BT));
-      for (int64_t i = 0; i < BT; ++i) mask_[i] = ids_[i] != 0;
-      out.mask = mask_.data();
-    }
-    return out;
-  }
-
-  // Scatter-add in (b, t) order: repeated ids sum in a fixed order.
-  void backward(const StepContext& ctx, const float* dy, float*) override {
-    Parameter& p = params_[0];
-    if (!p.trainable) return;
-    const int64_t BT = ctx.batch * output_.steps, D = dim_;
-    float* dE = p.grad.data();
-    for (int64_t i = 0; i < BT; ++i) {
-      float* row = dE + int64_t(ids_[i]) * D;
-      const float* g = dy + i * D;
-      for (int64_t d = 0; d < D; ++d) row[d] += g[d];
-    }
-  }
+  explicit EmbeddingNode(const EmbeddingLayer& layer) : layer_(layer) {}
+  std::vector<Shape> output_shapes(const std::vector<Shape>& in) const override;
+  void forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) override;
+  void backward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out,
+                const std::vector<float*>& dx) override;
 
  private:
-  int64_t vocab_, dim_;
-  bool mask_zero_;
-  const int32_t* ids_ = nullptr;
-  std::vector<float> y_;       // [B, T, D]
-  std::vector<uint8_t> mask_;  // [B, T]
+  const EmbeddingLayer& layer_;
+  const int32_t* ids_ = nullptr;  // [B, T] the last forward's
+  int64_t rows_ = 0;              // B * T
 };
+
+class EmbeddingLayer : public Layer {
+ public:
+  explicit EmbeddingLayer(const LayerSpec& spec) : Layer(spec) {}
+  void build(const std::vector<Shape>&) override {
+    weights_.push_back({spec_.name + "/embeddings", {spec_.input_dim, spec_.output_dim}, spec_.trainable,
+                        spec_.embeddings_regularizer});
+  }
+  std::unique_ptr<Node> make_node(Backend*) override { return std::make_unique<EmbeddingNode>(*this); }
+};
+
+std::vector<Shape> EmbeddingNode::output_shapes(const std::vector<Shape>& in) const {
+  if (in[0].size() != 1) throw std::invalid_argument("needs token ids of shape [steps], received " + shape_text(in[0]));
+  return {{in[0][0], layer_.spec().output_dim}};
+}
+
+void EmbeddingNode::forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) {
+  Backend& be = *ctx.backend;
+  const int64_t N = ctx.batch * in[0]->shape[0], D = layer_.spec().output_dim;
+  ids_ = in[0]->ids;
+  rows_ = N;
+  be.gather_rows(layer_.value(0), ids_, out[0]->own_data(N * D), N, D);
+  if (layer_.spec().mask_zero) {
+    uint8_t* mask = out[0]->own_mask(N);
+    be.mask_nonzero(ids_, mask, N);
+    if (in[0]->mask) be.mask_and(mask, in[0]->mask, mask, N);
+  } else {
+    out[0]->mask = in[0]->mask;
+  }
+}
+
+void EmbeddingNode::backward(const StepContext& ctx, const std::vector<Value*>&, const std::vector<Value*>& out,
+                             const std::vector<float*>&) {
+  if (!layer_.trainable(0)) return;
+  ctx.backend->scatter_add_rows(out[0]->grad, ids_, layer_.grad(0), rows_, layer_.spec().output_dim);
+}
 
 }  // namespace
 
-std::unique_ptr<Layer> make_embedding_layer(const LayerSpec& spec, FlowShape input) {
-  return std::make_unique<EmbeddingLayer>(spec, input);
-}
+std::unique_ptr<Layer> make_embedding_layer(const LayerSpec& spec) { return std::make_unique<EmbeddingLayer>(spec); }
 
 }  // namespace graph
 }  // namespace recurrent

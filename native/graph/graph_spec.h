@@ -1,16 +1,27 @@
-// The native mirror of lib/graph_spec.ts: a Sequential model and its compile options as
-// plain structs. The binding (napi/model_binding.cc) fills them from the JavaScript objects.
+// The native mirror of lib/graph_spec.ts: a model as a DAG of layer applications and its
+// compile options, as plain structs. The binding (napi/graph_spec_parser.cc) fills and
+// validates them from the JavaScript objects; the graph (graph.h) checks the structure
+// and infers the shapes.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/activation.h"
-#include "graph/parameter.h"
+#include "graph/shape.h"
+#include "kernels/loss/loss.h"
+#include "kernels/optimizer/optimizer_update.h"
 #include "kernels/rnn/rnn_layer.h"
 
 namespace recurrent {
 namespace graph {
+
+struct Regularizer {
+  float l1 = 0.0f;
+  float l2 = 0.0f;
+  bool active() const { return l1 != 0.0f || l2 != 0.0f; }
+};
 
 struct RecurrentSpec {
   std::string name;
@@ -20,22 +31,32 @@ struct RecurrentSpec {
   Activation recurrent_activation = Activation::Sigmoid;
   bool use_bias = true;
   bool return_sequences = false;
+  bool return_state = false;
   bool go_backwards = false;
-  bool reset_after = true;
+  bool reset_after = false;
+  bool peephole = false;
   float dropout = 0.0f;
   float recurrent_dropout = 0.0f;
   bool stateful = false;
   bool trainable = true;
   Regularizer kernel_regularizer, recurrent_regularizer, bias_regularizer;
+
+  // Final states it outputs with returnState: h, and c for LSTM.
+  int state_count() const { return cell == CellType::Lstm ? 2 : 1; }
 };
 
-enum class LayerKind { Embedding, Masking, Recurrent, Bidirectional, Dense, Dropout };
-enum class MergeMode { Concat, Sum, Mul, Ave };
+enum class LayerKind {
+  Embedding, Masking, Recurrent, Bidirectional, Dense, Dropout,
+  Add, Subtract, Multiply, Average, Concatenate, Dot, RepeatVector, Reshape, Flatten
+};
+// None: mergeMode null, the two directions as two outputs.
+enum class MergeMode { Concat, Sum, Mul, Ave, None };
 enum class DenseActivation { Linear, Relu, Sigmoid, Tanh, Softmax };
 
 struct LayerSpec {
   LayerKind kind = LayerKind::Dense;
   std::string name;
+  bool trainable = true;  // embedding, dense (rnn: in forward)
   // embedding
   int64_t input_dim = 0, output_dim = 0;
   bool mask_zero = false;
@@ -50,41 +71,48 @@ struct LayerSpec {
   DenseActivation activation = DenseActivation::Linear;
   bool use_bias = true;
   Regularizer kernel_regularizer, bias_regularizer;
-  bool trainable = true;  // embedding, dense
   // dropout
   float rate = 0.0f;
+  // concatenate: a Keras axis, -1 or 1 .. rank (counting the batch axis)
+  int64_t axis = -1;
+  // dot: Keras axes, each 1 .. rank
+  int64_t axes[2] = {1, 1};
+  bool normalize = false;
+  // repeatVector
+  int64_t n = 0;
+  // reshape: at most one -1
+  Shape target_shape;
 };
 
-struct ModelSpec {
-  std::vector<int64_t> input_shape;  // per sample
-  bool int_input = false;            // int32 token ids
+struct InputSpec {
+  std::string name;
+  Shape shape;  // per sample, kFree for a free axis
+  bool int32 = false;
+};
+
+struct NodeSpec {
+  int64_t layer = 0;
+  std::vector<int64_t> inputs, outputs;
+};
+
+struct GraphSpec {
+  std::vector<InputSpec> inputs;
   std::vector<LayerSpec> layers;
+  std::vector<NodeSpec> nodes;
+  std::vector<int64_t> outputs;
   uint64_t seed = 0;
 };
 
-enum class LossKind { MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
-                      SparseCategoricalCrossentropy };
-enum class MetricKind { BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, MeanSquaredError,
-                        MeanAbsoluteError };
-enum class OptimizerKind { Sgd, Adam, Rmsprop, Adadelta, Adagrad };
-
-struct OptimizerSpec {
-  OptimizerKind kind = OptimizerKind::Sgd;
-  double learning_rate = 0.01;
-  double momentum = 0.0;
-  bool nesterov = false;
-  double beta1 = 0.9, beta2 = 0.999;
-  double epsilon = 1e-7;
-  double rho = 0.9;
-  double initial_accumulator_value = 0.1;
-  double clipvalue = 0.0, clipnorm = 0.0, global_clipnorm = 0.0;
+struct OutputLossSpec {
+  LossKind loss = LossKind::MeanSquaredError;
+  bool from_logits = false;
+  double weight = 1.0;
+  std::vector<MetricKind> metrics;
 };
 
 struct CompileSpec {
-  LossKind loss = LossKind::MeanSquaredError;
-  bool from_logits = false;
+  std::vector<std::optional<OutputLossSpec>> losses;  // one per model output; nullopt: no loss
   OptimizerSpec optimizer;
-  std::vector<MetricKind> metrics;
 };
 
 }  // namespace graph

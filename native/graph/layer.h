@@ -1,84 +1,75 @@
-// A layer of a native Sequential model: forward over one batch, backward from the
-// gradient of its output, and the parameters it owns.
-//
-// B batch, T time steps, F features of the last axis. Activations flow as [B, T, F]
-// (sequences) or [B, F]; a mask [B, T] (1 = valid step) travels with sequences as in
-// Keras. A layer keeps what its backward needs from the last forward (its output
-// buffers and pointers to its input), so forward and backward alternate per step.
-// Parameter gradients accumulate (+=); input gradients are written (=).
+// A layer of the model (one per GraphSpec layer): its options and its weights. It is
+// built at its first application, when its input's feature size is known, and makes one
+// Node per application (node.h). Its weights are declared here and live in the model's
+// ParameterStore, bound after every layer is built.
 #pragma once
-#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "graph/graph_spec.h"
+#include "graph/node.h"
 #include "graph/parameter.h"
 
 namespace recurrent {
 namespace graph {
 
-// Per-sample shape: [steps, features] for sequences (steps > 0), else [features].
-struct FlowShape {
-  int64_t steps = 0;
-  int64_t features = 0;
-  bool sequence() const { return steps > 0; }
-  int64_t size() const { return (steps > 0 ? steps : 1) * features; }
-};
-
-// One batch's activations between two layers.
-struct Flow {
-  const float* data = nullptr;    // [B, T, F] or [B, F]
-  const int32_t* ids = nullptr;   // [B, T] token ids (into an Embedding first layer)
-  const uint8_t* mask = nullptr;  // [B, T] or null: all steps valid
-};
-
-struct StepContext {
-  int64_t batch = 0;
-  bool training = false;
-  uint64_t seed = 0;  // GraphSpec.seed
-  uint64_t step = 0;  // training steps taken: dropout masks differ per step
-};
-
 class Layer {
  public:
-  Layer(std::string name, FlowShape input) : name_(std::move(name)), input_(input), output_(input) {}
+  explicit Layer(const LayerSpec& spec) : spec_(spec) {}
   virtual ~Layer() = default;
   Layer(const Layer&) = delete;
   Layer& operator=(const Layer&) = delete;
 
-  const std::string& name() const { return name_; }
-  FlowShape input_shape() const { return input_; }
-  FlowShape output_shape() const { return output_; }
+  const LayerSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
 
-  // Keras weight order. Pointers stay valid for the layer's lifetime.
-  virtual std::vector<Parameter*> parameters() {
-    std::vector<Parameter*> p;
-    for (auto& q : params_) p.push_back(&q);
-    return p;
+  // At the first application: declares the weights for these input shapes (throws
+  // std::invalid_argument when the shapes cannot build it).
+  virtual void build(const std::vector<Shape>& /*in*/) {}
+  // The weights, in Keras order, once built.
+  const std::vector<WeightDecl>& weights() const { return weights_; }
+  // A new application of the layer, its workspaces on `backend`.
+  virtual std::unique_ptr<Node> make_node(Backend* backend) = 0;
+  // Stateful layers may not be shared or take initial states.
+  virtual bool stateful() const { return false; }
+
+  void bind(const ParameterStore* store, size_t first) {
+    store_ = store;
+    first_ = first;
   }
-  // Whether backward must run for the parameters' sake (any trainable parameter).
-  bool has_trainable() {
-    for (Parameter* p : parameters())
-      if (p->trainable) return true;
+  float* value(size_t k) const { return store_->value(first_ + k); }
+  float* grad(size_t k) const { return store_->grad(first_ + k); }
+  bool trainable(size_t k) const { return store_->param(first_ + k).decl.trainable; }
+  // Whether any weight is trainable (backward then matters for its own sake).
+  bool any_trainable() const {
+    for (const WeightDecl& w : weights_)
+      if (w.trainable) return true;
     return false;
   }
 
-  // Runs the layer; the returned flow stays valid until the next forward.
-  virtual Flow forward(const StepContext& ctx, const Flow& in) = 0;
-  // dy: d loss / d output, shaped as the output. dx: written, shaped as the input, or
-  // null when the input needs no gradient. Trainable parameters' gradients +=.
-  virtual void backward(const StepContext& ctx, const float* dy, float* dx) = 0;
-  // Zeroes carried states (stateful recurrent layers).
-  virtual void reset_states() {}
-  // Softmax Dense: the loss may hand backward d loss / d logits directly (categorical
-  // cross-entropy fused with the softmax, for stability).
-  virtual bool softmax_output() const { return false; }
-  virtual void set_fused_gradient(bool) {}
-
  protected:
-  std::string name_;
-  FlowShape input_, output_;
-  std::vector<Parameter> params_;
+  LayerSpec spec_;
+  std::vector<WeightDecl> weights_;
+
+ private:
+  const ParameterStore* store_ = nullptr;
+  size_t first_ = 0;
 };
+
+// The layer of `spec`'s kind (layer.cc), from the kinds' files.
+std::unique_ptr<Layer> make_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_embedding_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_masking_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_recurrent_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_bidirectional_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_dense_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_dropout_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_merge_layer(const LayerSpec& spec);  // add, subtract, multiply, average
+std::unique_ptr<Layer> make_concatenate_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_dot_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_repeat_vector_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_reshape_layer(const LayerSpec& spec);  // reshape, flatten
 
 }  // namespace graph
 }  // namespace recurrent

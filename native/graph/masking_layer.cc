@@ -1,52 +1,44 @@
-// Masking (Keras): a step whose features all equal maskValue is masked, and its
-// features are zeroed in the output.
-#include "graph/layers.h"
+// Masking (Keras): [T, F] -> the same, a step whose features all equal maskValue masked
+// and its features zeroed; an incoming mask stays in force, as Keras combines them.
+#include <stdexcept>
+
+#include "graph/layer.h"
 
 namespace recurrent {
 namespace graph {
 namespace {
 
-class MaskingLayer : public Layer {
+class MaskingNode : public Node {
  public:
-  MaskingLayer(const LayerSpec& spec, FlowShape input) : Layer(spec.name, input), mask_value_(spec.mask_value) {}
-
-  Flow forward(const StepContext& ctx, const Flow& in) override {
-    const int64_t BT = ctx.batch * input_.steps, F = input_.features;
-    y_.resize(static_cast<size_t>(BT * F));
-    mask_.resize(static_cast<size_t>(BT));
-    for (int64_t i = 0; i < BT; ++i) {
-      const float* x = in.data + i * F;
-      bool valid = false;
-      for (int64_t f = 0; f < F; ++f) valid = valid || x[f] != mask_value_;
-      // An incoming mask (from an earlier Masking) stays in force, as Keras combines them.
-      if (in.mask && !in.mask[i]) valid = false;
-      mask_[i] = valid;
-      for (int64_t f = 0; f < F; ++f) y_[i * F + f] = valid ? x[f] : 0.0f;
-    }
-    Flow out;
-    out.data = y_.data();
-    out.mask = mask_.data();
-    return out;
+  explicit MaskingNode(const LayerSpec& spec) : spec_(spec) {}
+  std::vector<Shape> output_shapes(const std::vector<Shape>& in) const override {
+    if (in[0].size() != 2) throw std::invalid_argument("needs input of shape [steps, features], received " + shape_text(in[0]));
+    return {in[0]};
   }
-
-  void backward(const StepContext& ctx, const float* dy, float* dx) override {
-    if (!dx) return;
-    const int64_t BT = ctx.batch * input_.steps, F = input_.features;
-    for (int64_t i = 0; i < BT; ++i)
-      for (int64_t f = 0; f < F; ++f) dx[i * F + f] = mask_[i] ? dy[i * F + f] : 0.0f;
+  void forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) override {
+    const int64_t R = ctx.batch * in[0]->shape[0], F = in[0]->shape[1];
+    ctx.backend->masking(in[0]->data, spec_.mask_value, in[0]->mask, out[0]->own_data(R * F), out[0]->own_mask(R), R, F);
+  }
+  void backward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out,
+                const std::vector<float*>& dx) override {
+    if (!dx[0]) return;
+    const int64_t R = ctx.batch * in[0]->shape[0], F = in[0]->shape[1];
+    ctx.backend->apply_row_mask(out[0]->grad, out[0]->mask, dx[0], R, F);
   }
 
  private:
-  float mask_value_;
-  std::vector<float> y_;       // [B, T, F]
-  std::vector<uint8_t> mask_;  // [B, T]
+  const LayerSpec& spec_;
+};
+
+class MaskingLayer : public Layer {
+ public:
+  explicit MaskingLayer(const LayerSpec& spec) : Layer(spec) {}
+  std::unique_ptr<Node> make_node(Backend*) override { return std::make_unique<MaskingNode>(spec_); }
 };
 
 }  // namespace
 
-std::unique_ptr<Layer> make_masking_layer(const LayerSpec& spec, FlowShape input) {
-  return std::make_unique<MaskingLayer>(spec, input);
-}
+std::unique_ptr<Layer> make_masking_layer(const LayerSpec& spec) { return std::make_unique<MaskingLayer>(spec); }
 
 }  // namespace graph
 }  // namespace recurrent

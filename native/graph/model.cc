@@ -1,301 +1,298 @@
 #include "graph/model.h"
 
-#include <algorithm>
+#include <unistd.h>
+
 #include <cmath>
-#include <cstring>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
-
-#include "graph/layers.h"
-#include "graph/loss.h"
-#include "graph/metrics.h"
 
 namespace recurrent {
 namespace graph {
 namespace {
 
-std::string layer_label(const LayerSpec& l) { return "layer '" + l.name + "'"; }
-
 void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
-void check_recurrent(const RecurrentSpec& r, FlowShape in, const std::string& label) {
-  require(in.sequence(), label + " needs a sequence input [steps, features]");
-  require(r.units >= 1, label + ": units must be >= 1");
-  require(r.dropout >= 0.0f && r.dropout < 1.0f, label + ": dropout must be in [0, 1)");
-  require(r.recurrent_dropout >= 0.0f && r.recurrent_dropout < 1.0f, label + ": recurrentDropout must be in [0, 1)");
+// The machine's memory: what a step may ask for at most.
+double memory_limit_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? double(pages) * double(size) : 34359738368.0;
 }
+
+std::string gib(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f GiB", bytes / 1073741824.0);
+  return text;
+}
+
+bool metric_needs_ids(MetricKind m) { return m == MetricKind::SparseCategoricalAccuracy; }
 
 }  // namespace
 
-Model::Model(const ModelSpec& spec) : spec_(spec) {
-  const auto& shape = spec.input_shape;
-  require(!shape.empty() && shape.size() <= 2, "Model: inputShape must be [T], [T, F] or [F]");
-  for (int64_t d : shape) require(d >= 1, "Model: inputShape dimensions must be >= 1");
-  require(!spec.layers.empty(), "Model: the model has no layers");
-  FlowShape in;
-  if (spec.int_input) {
-    require(shape.size() == 1, "Model: int32 input must have inputShape [T]");
-    require(spec.layers[0].kind == LayerKind::Embedding, "Model: int32 input needs an Embedding first layer");
-    in = FlowShape{0, shape[0]};
-  } else {
-    in = shape.size() == 2 ? FlowShape{shape[0], shape[1]} : FlowShape{0, shape[0]};
+Model::Model(const GraphSpec& spec, std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {
+  graph_ = std::make_unique<Graph>(spec, backend_.get());
+  losses_.resize(graph_->output_count());
+  for (size_t i = 0; i < graph_->input_count(); ++i) {
+    staged_inputs_.emplace_back(backend_.get());
+    staged_ids_.emplace_back(backend_.get());
+    staged_masks_.emplace_back(backend_.get());
   }
-  for (size_t i = 0; i < spec.layers.size(); ++i) {
-    const LayerSpec& l = spec.layers[i];
-    const std::string label = layer_label(l);
-    const uint64_t stream = i;
-    std::unique_ptr<Layer> layer;
-    switch (l.kind) {
-      case LayerKind::Embedding:
-        require(i == 0 && spec.int_input, label + ": Embedding must be the first layer, with int32 input");
-        require(l.input_dim >= 1 && l.output_dim >= 1, label + ": inputDim and outputDim must be >= 1");
-        layer = make_embedding_layer(l, in);
-        break;
-      case LayerKind::Masking:
-        require(in.sequence(), label + ": Masking needs a sequence input [steps, features]");
-        layer = make_masking_layer(l, in);
-        break;
-      case LayerKind::Recurrent:
-        check_recurrent(l.forward, in, label);
-        layer = make_recurrent_layer(l.forward, in, stream);
-        break;
-      case LayerKind::Bidirectional:
-        check_recurrent(l.forward, in, label);
-        check_recurrent(l.backward, in, label);
-        require(l.forward.units == l.backward.units, label + ": forward and backward layers need the same units");
-        require(l.forward.stateful == l.backward.stateful, label + ": forward and backward must agree on stateful");
-        layer = make_bidirectional_layer(l, in, stream);
-        break;
-      case LayerKind::Dense:
-        require(l.units >= 1, label + ": units must be >= 1");
-        layer = make_dense_layer(l, in);
-        break;
-      case LayerKind::Dropout:
-        require(l.rate >= 0.0f && l.rate < 1.0f, label + ": rate must be in [0, 1)");
-        layer = make_dropout_layer(l, in, stream);
-        break;
-    }
-    in = layer->output_shape();
-    require(static_cast<double>(in.steps > 0 ? in.steps : 1) * in.features <= 1e12,
-            label + ": the output per sample is too large");
-    max_sample_size_ = std::max(max_sample_size_, std::max(in.size(), layer->input_shape().size()));
-    for (Parameter* p : layer->parameters()) {
-      params_.push_back(p);
-      weight_layers_.push_back(l.name);
-    }
-    layers_.push_back(std::move(layer));
-  }
-}
-
-int64_t Model::input_size() const {
-  int64_t n = 1;
-  for (int64_t d : spec_.input_shape) n *= d;
-  return n;
-}
-
-std::vector<int64_t> Model::output_dims() const {
-  FlowShape o = layers_.back()->output_shape();
-  return o.sequence() ? std::vector<int64_t>{o.steps, o.features} : std::vector<int64_t>{o.features};
-}
-
-int64_t Model::target_size() const {
-  FlowShape o = layers_.back()->output_shape();
-  return sparse_targets() ? (o.sequence() ? o.steps : 1) : o.size();
 }
 
 void Model::compile(const CompileSpec& spec) {
-  const bool sparse = spec.loss == LossKind::SparseCategoricalCrossentropy;
-  for (MetricKind m : spec.metrics) {
-    if (sparse)
-      require(m == MetricKind::SparseCategoricalAccuracy || m == MetricKind::CategoricalAccuracy,
-              "compile: with sparseCategoricalCrossentropy the targets are class ids; only (sparse)categoricalAccuracy "
-              "applies to them");
-    else
-      require(m != MetricKind::SparseCategoricalAccuracy,
-              "compile: sparseCategoricalAccuracy needs class-id targets (the sparseCategoricalCrossentropy loss)");
+  const size_t outputs = graph_->output_count();
+  require(spec.losses.size() == outputs, "compile: the model has " + std::to_string(outputs) +
+                                             " outputs: give one loss (or null) for each, received " +
+                                             std::to_string(spec.losses.size()));
+  bool any = false;
+  for (size_t k = 0; k < outputs; ++k) {
+    if (!spec.losses[k]) continue;
+    any = true;
+    const OutputLossSpec& l = *spec.losses[k];
+    const std::string where = "compile: losses[" + std::to_string(k) + "]";
+    const bool sparse = l.loss == LossKind::SparseCategoricalCrossentropy;
+    for (MetricKind m : l.metrics) {
+      if (sparse)
+        require(m == MetricKind::SparseCategoricalAccuracy || m == MetricKind::CategoricalAccuracy,
+                where + ": with sparseCategoricalCrossentropy the targets are class ids; only "
+                        "(sparse)categoricalAccuracy applies to them");
+      else
+        require(!metric_needs_ids(m),
+                where + ": sparseCategoricalAccuracy needs class-id targets (the sparseCategoricalCrossentropy loss)");
+    }
+    if (sparse || l.loss == LossKind::CategoricalCrossentropy) {
+      const Shape& s = graph_->output(k).declared;
+      require(!s.empty() && s.back() != kFree,
+              where + ": categorical losses need the classes on a known last axis, the output has shape " + shape_text(s));
+    }
   }
-  const FlowShape o = layers_.back()->output_shape();
-  if (sparse || spec.loss == LossKind::CategoricalCrossentropy)
-    require(o.features >= 1, "compile: categorical losses need an output with classes on the last axis");
+  require(any, "compile: every output's loss is null; at least one output needs a loss");
   auto optimizer = std::make_unique<Optimizer>(spec.optimizer);
-  optimizer->reset(params_);
-  compile_ = spec;
+  std::vector<std::unique_ptr<OutputLoss>> losses(outputs);
+  for (size_t k = 0; k < outputs; ++k) {
+    bool fused = false;
+    if (spec.losses[k]) {
+      losses[k] = std::make_unique<OutputLoss>(*spec.losses[k], backend_.get());
+      fused = losses[k]->fusable() && graph_->softmax_output(k);
+      losses[k]->set_fused(fused);
+    }
+    graph_->set_fused_softmax(k, fused);
+  }
+  graph_->params().allocate_slots(optimizer_slot_count(spec.optimizer), optimizer_slot0_initial(spec.optimizer));
+  losses_ = std::move(losses);
   optimizer_ = std::move(optimizer);
-  fused_softmax_ = !spec.from_logits && (sparse || spec.loss == LossKind::CategoricalCrossentropy) &&
-                   layers_.back()->softmax_output();
 }
 
-void Model::check_values(const Batch& b, bool with_targets) const {
-  const LayerSpec& first = spec_.layers[0];
-  if (spec_.int_input) {
-    const int64_t T = spec_.input_shape[0];
-    for (int64_t i = 0, n = static_cast<int64_t>(b.ids.size()); i < n; ++i) {
-      const int32_t id = b.ids[i];
-      if (id < 0 || id >= first.input_dim)
-        throw std::out_of_range("Embedding layer '" + first.name + "': token id " + std::to_string(id) + " at [" +
-                                std::to_string(i / T) + ", " + std::to_string(i % T) + "] is outside [0, " +
-                                std::to_string(first.input_dim) + ")");
+void Model::infer(Batch& b) const {
+  std::vector<Shape> inputs;
+  for (const InputData& in : b.inputs) inputs.push_back(in.shape);
+  b.shapes = graph_->infer_shapes(inputs);
+}
+
+Shape Model::target_shape(const Batch& b, size_t k) const {
+  Shape s = b.shapes[graph_->spec().outputs[k]];
+  if (losses_[k] && losses_[k]->sparse()) s.pop_back();
+  return s;
+}
+
+void Model::check(Batch& b, StepKind kind, const char* op) {
+  const int64_t B = b.batch;
+  for (size_t i = 0; i < graph_->input_count(); ++i) {
+    const std::vector<int32_t>& ids = b.inputs[i].ids;
+    for (const Graph::TokenReader& r : graph_->token_readers(i))
+      for (size_t j = 0; j < ids.size(); ++j)
+        if (ids[j] < 0 || ids[j] >= r.vocabulary)
+          throw std::out_of_range("layer '" + r.layer + "': token id " + std::to_string(ids[j]) + " at inputs[" +
+                                  std::to_string(i) + "] ('" + graph_->spec().inputs[i].name + "')" +
+                                  position_text(int64_t(j), B, b.inputs[i].shape) + " is outside [0, " +
+                                  std::to_string(r.vocabulary) + ")");
+  }
+  const bool targets = kind != StepKind::Predict;
+  if (targets) {
+    for (size_t k = 0; k < graph_->output_count(); ++k) {
+      if (!losses_[k] || !losses_[k]->sparse()) continue;
+      const int64_t K = b.shapes[graph_->spec().outputs[k]].back();
+      const std::vector<int32_t>& ids = b.targets[k].ids;
+      for (size_t j = 0; j < ids.size(); ++j)
+        if (ids[j] < 0 || ids[j] >= K)
+          throw std::out_of_range("targets[" + std::to_string(k) + "]: sparseCategoricalCrossentropy: class id " +
+                                  std::to_string(ids[j]) + " at " + position_text(int64_t(j), B, target_shape(b, k)) +
+                                  " is outside [0, " + std::to_string(K) + ")");
     }
   }
-  if (with_targets && sparse_targets()) {
-    const FlowShape o = layers_.back()->output_shape();
-    const int64_t T = o.sequence() ? o.steps : 1;
-    for (int64_t i = 0, n = static_cast<int64_t>(b.y_ids.size()); i < n; ++i) {
-      const int32_t id = b.y_ids[i];
-      if (id < 0 || id >= o.features)
-        throw std::out_of_range("sparseCategoricalCrossentropy: class id " + std::to_string(id) + " at [" +
-                                std::to_string(i / T) + (o.sequence() ? ", " + std::to_string(i % T) : "") +
-                                "] is outside [0, " + std::to_string(o.features) + ")");
-    }
+  // What the step allocates, before it does: values, gradients, workspaces, loss rows.
+  const bool training = kind == StepKind::Train || kind == StepKind::ComputeGradients;
+  double floats = graph_->step_floats(B, b.shapes, training);
+  if (targets)
+    for (size_t k = 0; k < graph_->output_count(); ++k) floats += 2.0 * B * known_elements(b.shapes[graph_->spec().outputs[k]]);
+  const double bytes = 4.0 * floats, limit = memory_limit_bytes();
+  if (bytes > limit) {
+    std::string shapes;
+    for (size_t i = 0; i < b.inputs.size(); ++i) shapes += (i ? ", " : "") + shape_text(b.inputs[i].shape);
+    throw std::invalid_argument("this batch needs about " + gib(bytes) +
+                                " of native memory (values, gradients and workspaces for batch " + std::to_string(B) +
+                                " of per-sample input shapes " + shapes + "), more than this machine's " + gib(limit));
+  }
+  const std::string& stateful = graph_->stateful_layer();
+  if (!stateful.empty()) {
+    if (stateful_batch_ == 0) stateful_batch_ = B;
+    else if (stateful_batch_ != B)
+      throw std::invalid_argument("layer '" + stateful + "' is stateful and was run with batch " +
+                                  std::to_string(stateful_batch_) + "; every batch must have that size (received " +
+                                  std::to_string(B) + ")");
   }
 }
 
-Flow Model::run_forward(const Batch& b, bool training) {
-  StepContext ctx{b.batch, training, spec_.seed, steps_taken_};
-  Flow f;
-  if (spec_.int_input) f.ids = b.ids.data();
-  else f.data = b.x.data();
-  for (auto& layer : layers_) f = layer->forward(ctx, f);
-  return f;
+StepContext Model::context(const Batch& b, bool training) const {
+  StepContext ctx;
+  ctx.backend = backend_.get();
+  ctx.batch = b.batch;
+  ctx.training = training;
+  ctx.seed = graph_->spec().seed;
+  ctx.step = steps_taken_;
+  return ctx;
+}
+
+void Model::run_forward(const Batch& b, bool training) {
+  for (size_t i = 0; i < graph_->input_count(); ++i) {
+    Value& v = graph_->value(static_cast<int64_t>(i));
+    const InputData& in = b.inputs[i];
+    v.data = on_device(backend_.get(), in.data, staged_inputs_[i]);
+    v.ids = on_device(backend_.get(), in.ids, staged_ids_[i]);
+    v.mask = on_device(backend_.get(), in.mask, staged_masks_[i]);
+  }
+  graph_->forward(context(b, training), b.shapes);
+}
+
+StepOutcome Model::score(const Batch& b, bool with_gradient) {
+  StepOutcome r;
+  r.outputs.resize(graph_->output_count());
+  size_t with_loss = 0;
+  for (size_t k = 0; k < graph_->output_count(); ++k) {
+    if (!losses_[k]) continue;
+    Value& out = graph_->output(k);
+    OutputScore s = losses_[k]->score(out, b.targets[k], b.batch, with_gradient && out.needs_grad);
+    r.loss += losses_[k]->spec().weight * s.loss;
+    r.count = s.count;
+    r.outputs[k] = std::move(s);
+    ++with_loss;
+  }
+  if (with_loss != 1) r.count = static_cast<double>(b.batch);
+  return r;
 }
 
 double Model::regularization(bool add_gradients) {
+  ParameterStore& params = graph_->params();
   double penalty = 0.0;
-  for (Parameter* p : params_) {
-    const Regularizer& r = p->regularizer;
-    if (!p->trainable || !r.active()) continue;
-    double l1 = 0.0, l2 = 0.0;
-    for (int64_t i = 0, n = p->size(); i < n; ++i) {
-      const float w = p->value[i];
-      l1 += std::fabs(w);
-      l2 += double(w) * w;
-      if (add_gradients) p->grad[i] += r.l1 * (w > 0 ? 1.0f : w < 0 ? -1.0f : 0.0f) + 2.0f * r.l2 * w;
-    }
-    penalty += r.l1 * l1 + r.l2 * l2;
+  for (size_t i = 0; i < params.count(); ++i) {
+    const WeightDecl& w = params.param(i).decl;
+    if (!w.trainable || !w.regularizer.active()) continue;
+    penalty += backend_->regularize(params.value(i), add_gradients ? params.grad(i) : nullptr, params.param(i).size,
+                                    w.regularizer.l1, w.regularizer.l2);
   }
   return penalty;
 }
 
-// Loss (and in training its gradient into grads_.back()) and metrics on the output.
-StepOutcome Model::score(const Batch& b, const Flow& out, bool training) {
-  const FlowShape o = layers_.back()->output_shape();
-  const int64_t T = o.sequence() ? o.steps : 1, N = b.batch * T, K = o.features;
-  const uint8_t* mask = o.sequence() ? out.mask : nullptr;
-  row_weight_.resize(static_cast<size_t>(N));
-  row_valid_.resize(static_cast<size_t>(N));
-  double count = 0.0;
-  for (int64_t r = 0; r < N; ++r) {
-    const bool valid = mask == nullptr || mask[r] != 0;
-    row_valid_[r] = valid;
-    count += valid;
-    row_weight_[r] = valid ? (b.sample_weight.empty() ? 1.0f : b.sample_weight[r / T]) : 0.0f;
-  }
-  LossRows rows;
-  rows.output = out.data;
-  rows.rows = N;
-  rows.width = K;
-  rows.target = sparse_targets() ? nullptr : b.y.data();
-  rows.ids = sparse_targets() ? b.y_ids.data() : nullptr;
-  rows.row_weight = row_weight_.data();
-  rows.count = count;
-  float* dout = nullptr;
-  if (training) {
-    grads_.back().resize(static_cast<size_t>(N * K));
-    dout = grads_.back().data();
-  }
-  StepOutcome result;
-  const double sum = loss_forward_backward(compile_.loss, compile_.from_logits, fused_softmax_, rows, dout);
-  result.loss = count > 0 ? sum / count : 0.0;
-  result.count = count;
-  for (MetricKind m : compile_.metrics)
-    result.metrics.push_back(count > 0 ? metric_sum(m, compile_.from_logits, rows, row_valid_.data()) / count : 0.0);
+StepOutcome Model::compute_gradients(const Batch& b) {
+  if (!compiled()) throw std::logic_error("computeGradients: the model is not compiled");
+  run_forward(b, true);
+  StepOutcome result = score(b, true);
+  graph_->params().zero_trainable_grads();
+  graph_->backward(context(b, true));
+  result.loss += regularization(true);
   return result;
 }
 
-StepOutcome Model::train_step(const Batch& b) {
-  if (!compiled()) throw std::logic_error("trainStep: the model is not compiled");
-  const int64_t B = b.batch;
-  StepContext ctx{B, true, spec_.seed, steps_taken_};
-  const Flow out = run_forward(b, true);
-  grads_.resize(layers_.size());
-  StepOutcome result = score(b, out, true);
-
-  for (Parameter* p : params_)
-    if (p->trainable) std::fill(p->grad.begin(), p->grad.end(), 0.0f);
-  // Layers before the first trainable one need no backward at all.
-  int64_t first = -1;
-  for (size_t i = 0; i < layers_.size(); ++i)
-    if (layers_[i]->has_trainable()) {
-      first = static_cast<int64_t>(i);
-      break;
-    }
-  layers_.back()->set_fused_gradient(fused_softmax_);
-  for (int64_t i = static_cast<int64_t>(layers_.size()) - 1; i >= first && first >= 0; --i) {
-    float* dx = nullptr;
-    if (i > first) {
-      grads_[i - 1].resize(static_cast<size_t>(B * layers_[i]->input_shape().size()));
-      dx = grads_[i - 1].data();
-    }
-    layers_[i]->backward(ctx, grads_[i].data(), dx);
-  }
-  result.loss += regularization(true);
-  optimizer_->apply(params_, b.learning_rate >= 0 ? b.learning_rate : optimizer_->learning_rate());
+void Model::apply_gradients(double learning_rate) {
+  if (!compiled()) throw std::logic_error("applyGradients: the model is not compiled");
+  optimizer_->apply(*backend_, graph_->params(), learning_rate >= 0 ? learning_rate : optimizer_->learning_rate());
   ++steps_taken_;
+}
+
+StepOutcome Model::train_step(const Batch& b) {
+  StepOutcome result = compute_gradients(b);
+  apply_gradients(b.learning_rate);
   return result;
 }
 
 StepOutcome Model::evaluate_step(const Batch& b) {
   if (!compiled()) throw std::logic_error("evaluateStep: the model is not compiled");
-  const Flow out = run_forward(b, false);
-  StepOutcome result = score(b, out, false);
+  run_forward(b, false);
+  StepOutcome result = score(b, false);
   result.loss += regularization(false);
   return result;
 }
 
-void Model::predict(const Batch& b, float* out) {
-  const Flow f = run_forward(b, false);
-  std::memcpy(out, f.data, sizeof(float) * b.batch * layers_.back()->output_shape().size());
+void Model::predict(const Batch& b, const std::vector<float*>& out) {
+  run_forward(b, false);
+  for (size_t k = 0; k < graph_->output_count(); ++k) {
+    const Value& v = graph_->output(k);
+    backend_->download(out[k], v.data, sizeof(float) * b.batch * v.size());
+  }
+  backend_->synchronize();
 }
 
-std::vector<Parameter*> Model::weights() { return params_; }
-
-void Model::reset_states() {
-  for (auto& l : layers_) l->reset_states();
+void Model::read_weight(size_t i, float* host) const {
+  backend_->download(host, graph_->params().value(i), sizeof(float) * weight(i).size);
+  backend_->synchronize();
 }
+
+void Model::write_weight(size_t i, const float* host) {
+  backend_->upload(graph_->params().value(i), host, sizeof(float) * weight(i).size);
+}
+
+void Model::read_gradient(size_t i, float* host) const {
+  backend_->download(host, graph_->params().grad(i), sizeof(float) * weight(i).size);
+  backend_->synchronize();
+}
+
+void Model::write_gradient(size_t i, const float* host) {
+  backend_->upload(graph_->params().grad(i), host, sizeof(float) * weight(i).size);
+}
+
+void Model::reset_states() { graph_->reset_states(); }
 
 OptimizerState Model::optimizer_state() const {
   if (!compiled()) throw std::logic_error("getOptimizerState: the model is not compiled");
   OptimizerState s;
   s.step = steps_taken_;
   s.iterations = optimizer_->iterations();
-  for (const Parameter* p : params_) {
-    s.slots.push_back(p->slots[0]);
-    s.slots.push_back(p->slots[1]);
-  }
+  const ParameterStore& params = graph_->params();
+  for (size_t i = 0; i < params.count(); ++i)
+    for (int k = 0; k < 2; ++k) {
+      const float* slot = params.slot(i, k);
+      s.slots.emplace_back(slot ? params.param(i).size : 0);
+      if (slot) backend_->download(s.slots.back().data(), slot, sizeof(float) * params.param(i).size);
+    }
+  backend_->synchronize();
   return s;
 }
 
 void Model::set_optimizer_state(const OptimizerState& s) {
   if (!compiled()) throw std::logic_error("setOptimizerState: the model is not compiled");
-  if (s.slots.size() != 2 * params_.size())
-    throw std::invalid_argument("setOptimizerState: the model's optimizer has " + std::to_string(2 * params_.size()) +
+  const ParameterStore& params = graph_->params();
+  const size_t n = params.count();
+  if (s.slots.size() != 2 * n)
+    throw std::invalid_argument("setOptimizerState: the model's optimizer has " + std::to_string(2 * n) +
                                 " slots (2 per weight), received " + std::to_string(s.slots.size()));
   if (s.iterations < 0) throw std::invalid_argument("setOptimizerState: iterations must be >= 0");
   for (size_t i = 0; i < s.slots.size(); ++i) {
-    const Parameter& p = *params_[i / 2];
-    const std::vector<float>& have = p.slots[i % 2];
+    const Parameter& p = params.param(i / 2);
+    const size_t have = params.slot(i / 2, static_cast<int>(i % 2)) ? static_cast<size_t>(p.size) : 0;
     const std::string what = "setOptimizerState: slot " + std::to_string(i % 2) + " of weight " +
-                             std::to_string(i / 2) + " ('" + p.name + "' of layer '" + weight_layers_[i / 2] + "')";
-    if (s.slots[i].size() != have.size())
-      throw std::invalid_argument(what + ": expected " + std::to_string(have.size()) + " values, received " +
+                             std::to_string(i / 2) + " ('" + p.decl.name + "' of layer '" + p.layer + "')";
+    if (s.slots[i].size() != have)
+      throw std::invalid_argument(what + ": expected " + std::to_string(have) + " values, received " +
                                   std::to_string(s.slots[i].size()));
     for (size_t j = 0; j < s.slots[i].size(); ++j)
       if (!std::isfinite(s.slots[i][j]))
         throw std::invalid_argument(what + ": value " + std::to_string(j) + " is not finite");
   }
-  for (size_t i = 0; i < s.slots.size(); ++i) params_[i / 2]->slots[i % 2] = s.slots[i];
+  for (size_t i = 0; i < s.slots.size(); ++i)
+    if (float* slot = params.slot(i / 2, static_cast<int>(i % 2)))
+      backend_->upload(slot, s.slots[i].data(), sizeof(float) * s.slots[i].size());
   optimizer_->set_iterations(s.iterations);
   steps_taken_ = s.step;
 }

@@ -1,35 +1,34 @@
-// A Sequential model in native memory: its layers (with parameters, gradients and
-// optimizer state), the compiled loss, metrics and optimizer, and one-call steps:
-//   train_step:    forward (dropout on), loss, backward, regularization, clip, update
-//   evaluate_step: forward (dropout off), loss and metrics
-//   predict:       forward (dropout off)
-// Not thread-safe: the binding runs at most one step of a model at a time.
+// A model in native memory: its backend (one per model), its graph with the parameters,
+// gradients and optimizer state, the compiled losses per output and the optimizer, and
+// the steps:
+//   compute_gradients: forward (dropout on), losses, backward, regularization gradients
+//   apply_gradients:   clip, optimizer update, the step counter advances
+//   train_step:        both in one call
+//   evaluate_step:     forward (dropout off), losses and metrics
+//   predict:           forward (dropout off), every output
+// Not thread-safe: the binding runs at most one step of a model at a time, and its
+// synchronous calls only while no step is queued. prepare() runs on the main thread
+// before a step is queued and reads only what steps do not change.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "graph/batch.h"
+#include "graph/graph.h"
 #include "graph/graph_spec.h"
-#include "graph/layer.h"
 #include "graph/optimizer.h"
+#include "graph/output_loss.h"
+#include "kernels/backend.h"
 
 namespace recurrent {
 namespace graph {
 
-// One batch copied out of JavaScript. B samples.
-struct Batch {
-  int64_t batch = 0;
-  std::vector<float> x;              // [B, ...inputShape] (float input)
-  std::vector<int32_t> ids;          // [B, T] (token input)
-  std::vector<float> y;              // [B, ...outputShape]
-  std::vector<int32_t> y_ids;        // [B(, T)] class ids (sparse categorical)
-  std::vector<float> sample_weight;  // [B], or empty
-  double learning_rate = -1.0;       // < 0: the compiled one
-};
-
-// What a resumed training run needs besides the weights: the optimizer's slots (two per
-// weight in Keras order, each empty or the weight's size, as the optimizer sized them), its
-// update count, and the model's step count, which positions the dropout random streams.
+// What resuming training needs besides the weights: the optimizer's slots (two per weight
+// in getWeights order, each empty or the weight's size), its update count, and the
+// model's step count, which positions the dropout random streams.
 struct OptimizerState {
   uint64_t step = 0;
   int64_t iterations = 0;
@@ -37,39 +36,48 @@ struct OptimizerState {
 };
 
 struct StepOutcome {
-  double loss = 0.0;
-  std::vector<double> metrics;
+  double loss = 0.0;  // sum_k weight_k loss_k + regularization
   double count = 0.0;
+  std::vector<std::optional<OutputScore>> outputs;  // per model output; nullopt: no loss
 };
+
+enum class StepKind { Train, ComputeGradients, Evaluate, Predict };
 
 class Model {
  public:
-  // Throws std::invalid_argument when the spec is inconsistent or unsupported.
-  explicit Model(const ModelSpec& spec);
+  // Throws std::invalid_argument when the spec is inconsistent.
+  Model(const GraphSpec& spec, std::unique_ptr<Backend> backend);
 
+  const Graph& graph() const { return *graph_; }
+
+  // Throws std::invalid_argument naming the output.
   void compile(const CompileSpec& spec);
   bool compiled() const { return optimizer_ != nullptr; }
-  bool sparse_targets() const { return compile_.loss == LossKind::SparseCategoricalCrossentropy; }
-  bool int_input() const { return spec_.int_input; }
+  // The compiled loss of output k (null: none).
+  const OutputLoss* loss(size_t k) const { return losses_[k].get(); }
 
-  // Elements per sample.
-  int64_t input_size() const;
-  int64_t target_size() const;  // of y, or of y_ids for sparse targets
-  std::vector<int64_t> output_dims() const;
-  // The largest activation of one sample (elements), to bound a batch's memory.
-  int64_t max_sample_size() const { return max_sample_size_; }
+  // Main thread, before a step is queued. infer: every value's shape for the batch's
+  // input shapes (throws std::invalid_argument naming the layer). check: token and
+  // class ids in range, the stateful batch size and the memory the step needs (throws
+  // std::invalid_argument or std::out_of_range with the reason).
+  void infer(Batch& batch) const;
+  void check(Batch& batch, StepKind kind, const char* op);
+  // Per-sample shape of output k's targets for this batch's shapes.
+  Shape target_shape(const Batch& batch, size_t k) const;
 
-  // Checks token ids and class ids; throws std::out_of_range naming the layer and position.
-  void check_values(const Batch& batch, bool with_targets) const;
-
+  StepOutcome compute_gradients(const Batch& batch);
+  void apply_gradients(double learning_rate);  // < 0: the compiled rate
   StepOutcome train_step(const Batch& batch);
   StepOutcome evaluate_step(const Batch& batch);
-  void predict(const Batch& batch, float* out);  // out: [B, ...outputShape]
+  // out[k]: host memory for output k, [B, ...its shape this batch].
+  void predict(const Batch& batch, const std::vector<float*>& out);
 
-  // Keras order; the pointers stay valid.
-  std::vector<Parameter*> weights();
-  // Name of the layer owning each weight (for error messages).
-  const std::string& weight_layer(size_t index) const { return weight_layers_[index]; }
+  size_t weight_count() const { return graph_->params().count(); }
+  const Parameter& weight(size_t i) const { return graph_->params().param(i); }
+  void read_weight(size_t i, float* host) const;
+  void write_weight(size_t i, const float* host);
+  void read_gradient(size_t i, float* host) const;
+  void write_gradient(size_t i, const float* host);
   void reset_states();
 
   // Needs a compiled model (std::logic_error otherwise).
@@ -78,23 +86,24 @@ class Model {
   // throws std::invalid_argument naming the weight.
   void set_optimizer_state(const OptimizerState& state);
 
+  int64_t memory_bytes() const { return backend_->bytes_in_use(); }
+  int64_t allocations() const { return backend_->allocation_count(); }
+
  private:
-  Flow run_forward(const Batch& batch, bool training);
-  StepOutcome score(const Batch& batch, const Flow& out, bool training);
+  StepContext context(const Batch& batch, bool training) const;
+  void run_forward(const Batch& batch, bool training);
+  StepOutcome score(const Batch& batch, bool with_gradient);
   double regularization(bool add_gradients);
 
-  ModelSpec spec_;
-  CompileSpec compile_;
-  std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<Parameter*> params_;
-  std::vector<std::string> weight_layers_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Graph> graph_;
+  std::vector<std::unique_ptr<OutputLoss>> losses_;
   std::unique_ptr<Optimizer> optimizer_;
   uint64_t steps_taken_ = 0;
-  int64_t max_sample_size_ = 0;
-  bool fused_softmax_ = false;
-  std::vector<std::vector<float>> grads_;  // d loss / d output of each layer
-  std::vector<float> row_weight_;
-  std::vector<uint8_t> row_valid_;
+  int64_t stateful_batch_ = 0;  // the batch size a stateful layer was first queued with (main thread)
+  std::vector<DeviceBuffer<float>> staged_inputs_;
+  std::vector<DeviceBuffer<int32_t>> staged_ids_;
+  std::vector<DeviceBuffer<uint8_t>> staged_masks_;
 };
 
 }  // namespace graph

@@ -1,42 +1,60 @@
-// A trainable tensor of a layer: its value, gradient, optimizer slots and regularizer.
+// The trainable tensors of a model. Each Parameter is a slice of three contiguous device
+// buffers in getWeights order: the values, their gradients and (for the trainable ones)
+// the optimizer's slots. One gradient buffer is what an all-reduce across processes
+// hands over in one piece; the LSTM's three peephole vectors, declared one after the
+// other, are the recurrent op's [3, H] as they lie.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "graph/graph_spec.h"
+#include "kernels/backend.h"
+
 namespace recurrent {
 namespace graph {
 
-struct Regularizer {
-  float l1 = 0.0f;
-  float l2 = 0.0f;
-  bool active() const { return l1 != 0.0f || l2 != 0.0f; }
+// A weight as a layer declares it.
+struct WeightDecl {
+  std::string name;  // "lstm/kernel"
+  Shape shape;       // Keras shape
+  bool trainable = true;
+  Regularizer regularizer;
 };
 
 struct Parameter {
-  std::string name;             // "layer/kernel"
-  std::vector<int64_t> shape;   // Keras shape
-  std::vector<float> value;     // [size()]
-  std::vector<float> grad;      // [size()]: d loss / d value of the last training step
-  std::vector<float> slots[2];  // optimizer state, sized by the optimizer
-  Regularizer regularizer;
-  bool trainable = true;
+  WeightDecl decl;
+  std::string layer;  // the model layer that owns it (for messages)
+  int64_t offset = 0;  // into the value and gradient buffers
+  int64_t size = 0;
+  int64_t slot_offset = -1;  // into the slot buffers, -1: no slots (frozen, or an optimizer without)
+};
 
-  Parameter(std::string name_, std::vector<int64_t> shape_, bool trainable_, Regularizer reg = {})
-      : name(std::move(name_)), shape(std::move(shape_)), regularizer(reg), trainable(trainable_) {
-    value.assign(static_cast<size_t>(size()), 0.0f);
-    grad.assign(static_cast<size_t>(size()), 0.0f);
-  }
-  int64_t size() const {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    return n;
-  }
-  std::string shape_text() const {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-  }
+class ParameterStore {
+ public:
+  explicit ParameterStore(Backend* backend) : backend_(backend), values_(backend), grads_(backend) {}
+
+  // Lays out `decls` (in getWeights order) and allocates values and gradients, zeroed.
+  void allocate(std::vector<Parameter> params);
+  // Sizes the slot buffers for `slots_per_weight` slots of every trainable weight,
+  // slot 0 filled with `slot0_initial`, slot 1 with 0.
+  void allocate_slots(int slots_per_weight, float slot0_initial);
+
+  size_t count() const { return params_.size(); }
+  const Parameter& param(size_t i) const { return params_[i]; }
+  const std::vector<Parameter>& params() const { return params_; }
+  float* value(size_t i) const { return values_.data() + params_[i].offset; }
+  float* grad(size_t i) const { return grads_.data() + params_[i].offset; }
+  // Slot k of weight i, or null.
+  float* slot(size_t i, int k) const;
+  // Zeroes the gradients of the trainable weights (frozen ones stay zero).
+  void zero_trainable_grads();
+
+ private:
+  Backend* backend_;
+  std::vector<Parameter> params_;
+  DeviceBuffer<float> values_, grads_, slots_[2];
+  int slots_per_weight_ = 0;
 };
 
 }  // namespace graph

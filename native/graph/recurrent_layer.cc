@@ -1,160 +1,114 @@
-#include "graph/recurrent_layer.h"
-
-#include <cstring>
+// SimpleRNN, LSTM, GRU (Keras): node inputs [x [T, F]] or [x, h0 [H]] (and c0 [H] for
+// LSTM: Keras's initial_state); outputs [y] with y [T, H] (returnSequences, keeping x's
+// mask) or [H], then with returnState the final h (and c). Without returnSequences y is
+// the final h itself, so both outputs' gradients reach the op as one d h_final.
 #include <stdexcept>
+#include <string>
 
-#include "graph/dropout_mask.h"
-#include "graph/layers.h"
-#include "kernels/rnn/rnn_cpu.h"
+#include "graph/layer.h"
+#include "graph/recurrent_unit.h"
 
 namespace recurrent {
 namespace graph {
+namespace {
 
-RecurrentLayer::RecurrentLayer(const RecurrentSpec& spec, FlowShape input, uint64_t stream)
-    : Layer(spec.name, input),
-      return_sequences_(spec.return_sequences),
-      stateful_(spec.stateful),
-      dropout_(spec.dropout),
-      recurrent_dropout_(spec.recurrent_dropout),
-      stream_(stream) {
-  config_.cell = spec.cell;
-  config_.steps = input.steps;
-  config_.input = input.features;
-  config_.units = spec.units;
-  config_.activation = spec.activation;
-  config_.recurrent_activation = spec.recurrent_activation;
-  config_.reset_after = spec.reset_after;
-  config_.go_backwards = spec.go_backwards;
-  const int64_t I = input.features, H = spec.units, GH = config_.gates() * H;
-  output_ = return_sequences_ ? FlowShape{input.steps, H} : FlowShape{0, H};
-  params_.emplace_back(name_ + "/kernel", std::vector<int64_t>{I, GH}, spec.trainable, spec.kernel_regularizer);
-  params_.emplace_back(name_ + "/recurrent_kernel", std::vector<int64_t>{H, GH}, spec.trainable,
-                       spec.recurrent_regularizer);
-  if (spec.use_bias) {
-    std::vector<int64_t> shape = config_.bias_size() == GH ? std::vector<int64_t>{GH} : std::vector<int64_t>{2, GH};
-    params_.emplace_back(name_ + "/bias", shape, spec.trainable, spec.bias_regularizer);
+class RecurrentLayer;
+
+class RecurrentNode : public Node {
+ public:
+  RecurrentNode(const RecurrentLayer& layer, Backend* backend);
+  std::vector<Shape> output_shapes(const std::vector<Shape>& in) const override;
+  void forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) override;
+  void backward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out,
+                const std::vector<float*>& dx) override;
+  double workspace_floats(int64_t batch, const std::vector<Shape>& in) const override;
+  void reset_states(Backend* backend) override;
+
+ private:
+  const RecurrentLayer& layer_;
+  RecurrentRun run_;
+  DeviceBuffer<float> h_final_, c_final_;  // [B, H] when no output holds them
+  DeviceBuffer<float> dh_sum_;             // [B, H] d y + d h (no returnSequences, with returnState)
+};
+
+class RecurrentLayer : public Layer {
+ public:
+  explicit RecurrentLayer(const LayerSpec& spec) : Layer(spec), unit_(spec.forward, *this, 0) {}
+  void build(const std::vector<Shape>& in) override { unit_.declare(sequence_features(in[0]), &weights_); }
+  bool stateful() const override { return spec_.forward.stateful; }
+  std::unique_ptr<Node> make_node(Backend* backend) override {
+    return std::make_unique<RecurrentNode>(*this, backend);
   }
-}
+  const RecurrentUnit& unit() const { return unit_; }
 
-RnnWeights<float> RecurrentLayer::weights() const {
-  RnnWeights<float> w;
-  w.kernel = params_[0].value.data();
-  w.recurrent_kernel = params_[1].value.data();
-  w.bias = params_.size() > 2 ? params_[2].value.data() : nullptr;
-  return w;
-}
+ private:
+  RecurrentUnit unit_;
+};
 
-RnnForwardIO<float> RecurrentLayer::saved_inputs() const {
-  RnnForwardIO<float> io;
-  io.x = x_;
-  io.mask = mask_;
-  io.recurrent_mask = recurrent_dropped_ ? recurrent_factors_.data() : nullptr;
-  return io;
-}
+RecurrentNode::RecurrentNode(const RecurrentLayer& layer, Backend* backend)
+    : layer_(layer), run_(backend), h_final_(backend), c_final_(backend), dh_sum_(backend) {}
 
-void RecurrentLayer::reset_states() {
-  std::fill(state_h_.begin(), state_h_.end(), 0.0f);
-  std::fill(state_c_.begin(), state_c_.end(), 0.0f);
-}
-
-Flow RecurrentLayer::forward(const StepContext& ctx, const Flow& in) {
-  const int64_t B = ctx.batch, T = config_.steps, I = config_.input, H = config_.units;
-  config_.batch = B;
-  x_ = in.data;
-  mask_ = in.mask;
-  dropped_ = ctx.training && dropout_ > 0.0f;
-  if (dropped_) {
-    drop_factors_.resize(static_cast<size_t>(B * I));
-    dropout_factors(dropout_, ctx.seed, ctx.step, stream_, drop_factors_.data(), B * I);
-    x_dropped_.resize(static_cast<size_t>(B * T * I));
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t)
-        for (int64_t i = 0; i < I; ++i)
-          x_dropped_[(b * T + t) * I + i] = in.data[(b * T + t) * I + i] * drop_factors_[b * I + i];
-    x_ = x_dropped_.data();
-  }
-
-  // Recurrent dropout: one [B, H] mask on h_prev for the whole sequence (its own random
-  // stream, so it is independent of the input dropout mask).
-  recurrent_dropped_ = ctx.training && recurrent_dropout_ > 0.0f;
-  config_.recurrent_masked = recurrent_dropped_;
-  if (recurrent_dropped_) {
-    recurrent_factors_.resize(static_cast<size_t>(B * H));
-    dropout_factors(recurrent_dropout_, ctx.seed, ctx.step, stream_ | (uint64_t(1) << 48), recurrent_factors_.data(),
-                    B * H);
-  }
-
-  const RnnWeights<float> w = weights();
-  RnnForwardIO<float> io = saved_inputs();
-  if (stateful_) {
-    if (state_h_.empty()) {
-      state_h_.assign(static_cast<size_t>(B * H), 0.0f);
-      if (config_.has_cell_state()) state_c_.assign(static_cast<size_t>(B * H), 0.0f);
-    } else if (static_cast<int64_t>(state_h_.size()) != B * H) {
-      throw std::invalid_argument("layer '" + name_ + "' is stateful and was run with batch " +
-                                  std::to_string(state_h_.size() / H) + "; every batch must have that size (received " +
-                                  std::to_string(B) + ")");
-    }
-    h0_ = state_h_;
-    io.h0 = h0_.data();
-    if (config_.has_cell_state()) {
-      c0_ = state_c_;
-      io.c0 = c0_.data();
-    }
-  }
-  y_.resize(static_cast<size_t>(return_sequences_ ? B * T * H : 0));
-  h_final_.resize(static_cast<size_t>(B * H));
-  c_final_.resize(static_cast<size_t>(config_.has_cell_state() ? B * H : 0));
-  io.y = return_sequences_ ? y_.data() : nullptr;
-  io.h_final = h_final_.data();
-  io.c_final = config_.has_cell_state() ? c_final_.data() : nullptr;
-  cache_.resize(static_cast<size_t>(cpu::rnn_cache_size(config_)));
-  cpu::rnn_forward(config_, w, io, cache_.data());
-  if (stateful_) {
-    state_h_ = h_final_;
-    if (config_.has_cell_state()) state_c_ = c_final_;
-  }
-  Flow out;
-  out.data = return_sequences_ ? y_.data() : h_final_.data();
-  out.mask = return_sequences_ ? in.mask : nullptr;
+std::vector<Shape> RecurrentNode::output_shapes(const std::vector<Shape>& in) const {
+  const RecurrentSpec& s = layer_.unit().spec();
+  std::vector<Shape> out{layer_.unit().output_shape(in)};
+  if (s.return_state)
+    for (int k = 0; k < s.state_count(); ++k) out.push_back({s.units});
   return out;
 }
 
-void RecurrentLayer::backward(const StepContext& ctx, const float* dy, float* dx) {
-  const int64_t B = ctx.batch, T = config_.steps, I = config_.input;
-  const bool trainable = params_[0].trainable;
-  if (!trainable && !dx) return;
-  const RnnWeights<float> w = weights();
-  RnnForwardIO<float> io = saved_inputs();
-  io.c0 = (stateful_ && config_.has_cell_state()) ? c0_.data() : nullptr;
-  RnnBackwardIO<float> g;
-  g.dy = return_sequences_ ? dy : nullptr;
-  g.dh_final = return_sequences_ ? nullptr : dy;
-  if (dx) {
-    if (dropped_) {
-      dx_dropped_.resize(static_cast<size_t>(B * T * I));
-      g.dx = dx_dropped_.data();
-    } else {
-      g.dx = dx;
-    }
-  }
-  if (trainable) {
-    g.dkernel = params_[0].grad.data();
-    g.drecurrent_kernel = params_[1].grad.data();
-    g.dbias = params_.size() > 2 ? params_[2].grad.data() : nullptr;
-  }
-  cpu::rnn_backward(config_, w, io, cache_.data(), g);
-  if (dx && dropped_) {
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t)
-        for (int64_t i = 0; i < I; ++i)
-          dx[(b * T + t) * I + i] = dx_dropped_[(b * T + t) * I + i] * drop_factors_[b * I + i];
-  }
+double RecurrentNode::workspace_floats(int64_t batch, const std::vector<Shape>& in) const {
+  return layer_.unit().workspace_floats(batch, in[0][0]);
 }
 
-std::unique_ptr<Layer> make_recurrent_layer(const RecurrentSpec& spec, FlowShape input, uint64_t stream) {
-  return std::make_unique<RecurrentLayer>(spec, input, stream);
+void RecurrentNode::reset_states(Backend* backend) { layer_.unit().reset_states(backend, run_); }
+
+void RecurrentNode::forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) {
+  const RecurrentUnit& unit = layer_.unit();
+  const RecurrentSpec& s = unit.spec();
+  const int64_t B = ctx.batch, T = in[0]->shape[0], H = s.units;
+  const bool lstm = s.cell == CellType::Lstm;
+  RecurrentOutputs o;
+  if (s.return_sequences) {
+    o.y = out[0]->own_data(B * T * H);
+    o.h_final = s.return_state ? out[1]->own_data(B * H) : h_final_.ensure(B * H);
+    out[0]->mask = in[0]->mask;
+  } else {
+    o.h_final = out[0]->own_data(B * H);
+    if (s.return_state) out[1]->data = o.h_final;
+  }
+  if (lstm && s.return_state) o.c_final = out[2]->own_data(B * H);
+  else if (unit.wants_c_final()) o.c_final = c_final_.ensure(B * H);
+  const float* h0 = in.size() > 1 ? in[1]->data : nullptr;
+  const float* c0 = in.size() > 2 ? in[2]->data : nullptr;
+  unit.forward(ctx, run_, ctx.stream, in[0]->data, in[0]->mask, T, h0, c0, o);
 }
+
+void RecurrentNode::backward(const StepContext& ctx, const std::vector<Value*>&, const std::vector<Value*>& out,
+                             const std::vector<float*>& dx) {
+  const RecurrentSpec& s = layer_.unit().spec();
+  const int64_t n = ctx.batch * s.units;
+  RecurrentGrads g;
+  const float* dh_state = s.return_state ? out[1]->grad : nullptr;
+  if (s.return_sequences) {
+    g.dy = out[0]->grad;
+    g.dh_final = dh_state;
+  } else if (out[0]->grad && dh_state) {
+    float* sum = dh_sum_.ensure(n);
+    ctx.backend->add(out[0]->grad, dh_state, sum, n);
+    g.dh_final = sum;
+  } else {
+    g.dh_final = out[0]->grad ? out[0]->grad : dh_state;
+  }
+  if (s.return_state && s.cell == CellType::Lstm) g.dc_final = out[2]->grad;
+  g.dx = dx[0];
+  g.dh0 = dx.size() > 1 ? dx[1] : nullptr;
+  g.dc0 = dx.size() > 2 ? dx[2] : nullptr;
+  layer_.unit().backward(ctx, run_, g);
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> make_recurrent_layer(const LayerSpec& spec) { return std::make_unique<RecurrentLayer>(spec); }
 
 }  // namespace graph
 }  // namespace recurrent

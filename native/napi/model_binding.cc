@@ -1,12 +1,12 @@
-// The native Model (lib/graph_spec.ts, NativeModel): `new binding.Model(spec)` builds the
-// layers from a GraphSpec; trainStep, evaluateStep and predict copy their batch into
-// native buffers on the main thread and run on a worker thread, returning Promises.
-// Steps of one model run one at a time in call order: a call made while another runs
-// waits in the model's queue. Synchronous methods that touch the weights refuse to run
-// while steps are queued or running.
+// The native Model (lib/graph_spec.ts, NativeModel): `new binding.Model(spec, options)`
+// parses and validates the whole GraphSpec, then builds the graph on its backend. Steps
+// (trainStep, computeGradients, applyGradients, evaluateStep, predict) copy their
+// arguments on the main thread, are checked there, and run on a worker thread, returning
+// Promises; steps of one model run one at a time in call order (a call made while
+// another runs waits in the model's queue). Synchronous methods that touch the weights
+// refuse while steps are queued or running; after dispose() every call fails.
 #include <napi.h>
 
-#include <cmath>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -14,242 +14,59 @@
 #include <string>
 
 #include "graph/model.h"
+#include "kernels/backends.h"
 #include "napi/arguments.h"
 #include "napi/bindings.h"
-#include "napi/rnn_arguments.h"
+#include "napi/graph_spec_parser.h"
+#include "napi/spec_reader.h"
+#include "napi/step_arguments.h"
 
 namespace recurrent {
 namespace napi {
 namespace {
 
-using graph::LayerKind;
-using graph::LayerSpec;
+using graph::StepKind;
 
-constexpr int64_t kMaxDim = int64_t(1) << 24;
+// Which call a worker runs.
+enum class Call { Train, ComputeGradients, Apply, Evaluate, Predict };
 
-double number_or(const Napi::Object& o, const char* key, const char* op, double fallback) {
-  return has(o, key) ? get_number(o, key, op) : fallback;
-}
-
-Napi::Object child_object(const Napi::Object& o, const char* key, const std::string& op) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsObject()) throw ArgumentError{op + ": '" + key + "' must be an object"};
-  return v.As<Napi::Object>();
-}
-
-graph::Regularizer parse_regularizer(const Napi::Object& o, const char* key, const std::string& op) {
-  graph::Regularizer r;
-  if (!has(o, key)) return r;
-  Napi::Object ro = child_object(o, key, op);
-  r.l1 = static_cast<float>(number_or(ro, "l1", op.c_str(), 0.0));
-  r.l2 = static_cast<float>(number_or(ro, "l2", op.c_str(), 0.0));
-  if (!(r.l1 >= 0) || !(r.l2 >= 0) || !std::isfinite(r.l1) || !std::isfinite(r.l2))
-    throw ArgumentError{op + ": '" + key + "' l1 and l2 must be finite numbers >= 0", true};
-  return r;
-}
-
-float parse_fraction(const Napi::Object& o, const char* key, const std::string& op) {
-  double v = number_or(o, key, op.c_str(), 0.0);
-  if (!(v >= 0.0 && v < 1.0)) throw ArgumentError{op + ": '" + key + "' must be in [0, 1)", true};
-  return static_cast<float>(v);
-}
-
-graph::RecurrentSpec parse_recurrent(const Napi::Object& o, const std::string& where) {
-  graph::RecurrentSpec r;
-  r.name = has(o, "name") ? get_string(o, "name", where.c_str()) : where;
-  const std::string op = "Model: layer '" + r.name + "'";
-  const char* c = op.c_str();
-  const std::string cell = get_string(o, "cell", c);
-  if (cell == "simpleRnn") r.cell = CellType::SimpleRnn;
-  else if (cell == "lstm") r.cell = CellType::Lstm;
-  else if (cell == "gru") r.cell = CellType::Gru;
-  else throw ArgumentError{op + ": cell '" + cell + "' is not one of simpleRnn, lstm, gru", true};
-  r.units = get_int(o, "units", c, 1, kMaxDim);
-  if (has(o, "activation")) r.activation = activation_from_name(get_string(o, "activation", c), c, "activation");
-  if (has(o, "recurrentActivation"))
-    r.recurrent_activation =
-        activation_from_name(get_string(o, "recurrentActivation", c), c, "recurrentActivation");
-  r.use_bias = get_bool_or(o, "useBias", c, true);
-  r.return_sequences = get_bool_or(o, "returnSequences", c, false);
-  r.go_backwards = get_bool_or(o, "goBackwards", c, false);
-  r.reset_after = get_bool_or(o, "resetAfter", c, true);
-  r.dropout = parse_fraction(o, "dropout", op);
-  r.recurrent_dropout = parse_fraction(o, "recurrentDropout", op);
-  r.stateful = get_bool_or(o, "stateful", c, false);
-  r.trainable = get_bool_or(o, "trainable", c, true);
-  r.kernel_regularizer = parse_regularizer(o, "kernelRegularizer", op);
-  r.recurrent_regularizer = parse_regularizer(o, "recurrentRegularizer", op);
-  r.bias_regularizer = parse_regularizer(o, "biasRegularizer", op);
-  return r;
-}
-
-LayerSpec parse_layer(const Napi::Object& o, size_t index) {
-  LayerSpec l;
-  const std::string where = "Model: layers[" + std::to_string(index) + "]";
-  const std::string kind = get_string(o, "kind", where.c_str());
-  l.name = has(o, "name") ? get_string(o, "name", where.c_str()) : kind + "_" + std::to_string(index);
-  const std::string op = "Model: layer '" + l.name + "'";
-  const char* c = op.c_str();
-  if (kind == "embedding") {
-    l.kind = LayerKind::Embedding;
-    l.input_dim = get_int(o, "inputDim", c, 1, int64_t(1) << 31);
-    l.output_dim = get_int(o, "outputDim", c, 1, kMaxDim);
-    l.mask_zero = get_bool_or(o, "maskZero", c, false);
-    l.trainable = get_bool_or(o, "trainable", c, true);
-    l.embeddings_regularizer = parse_regularizer(o, "embeddingsRegularizer", op);
-  } else if (kind == "masking") {
-    l.kind = LayerKind::Masking;
-    l.mask_value = static_cast<float>(number_or(o, "maskValue", c, 0.0));
-  } else if (kind == "rnn") {
-    l.kind = LayerKind::Recurrent;
-    l.forward = parse_recurrent(o, l.name);
-    l.forward.name = l.name;
-  } else if (kind == "bidirectional") {
-    l.kind = LayerKind::Bidirectional;
-    const std::string merge = has(o, "mergeMode") ? get_string(o, "mergeMode", c) : "concat";
-    if (merge == "concat") l.merge_mode = graph::MergeMode::Concat;
-    else if (merge == "sum") l.merge_mode = graph::MergeMode::Sum;
-    else if (merge == "mul") l.merge_mode = graph::MergeMode::Mul;
-    else if (merge == "ave") l.merge_mode = graph::MergeMode::Ave;
-    else throw ArgumentError{op + ": mergeMode '" + merge + "' is not one of concat, sum, mul, ave", true};
-    l.forward = parse_recurrent(child_object(o, "forward", op), l.name + "/forward");
-    l.backward = parse_recurrent(child_object(o, "backward", op), l.name + "/backward");
-  } else if (kind == "dense") {
-    l.kind = LayerKind::Dense;
-    l.units = get_int(o, "units", c, 1, kMaxDim);
-    const std::string act = has(o, "activation") ? get_string(o, "activation", c) : "linear";
-    if (act == "linear") l.activation = graph::DenseActivation::Linear;
-    else if (act == "relu") l.activation = graph::DenseActivation::Relu;
-    else if (act == "sigmoid") l.activation = graph::DenseActivation::Sigmoid;
-    else if (act == "tanh") l.activation = graph::DenseActivation::Tanh;
-    else if (act == "softmax") l.activation = graph::DenseActivation::Softmax;
-    else throw ArgumentError{op + ": activation '" + act + "' is not one of linear, relu, sigmoid, tanh, softmax", true};
-    l.use_bias = get_bool_or(o, "useBias", c, true);
-    l.trainable = get_bool_or(o, "trainable", c, true);
-    l.kernel_regularizer = parse_regularizer(o, "kernelRegularizer", op);
-    l.bias_regularizer = parse_regularizer(o, "biasRegularizer", op);
-  } else if (kind == "dropout") {
-    l.kind = LayerKind::Dropout;
-    l.rate = parse_fraction(o, "rate", op);
-  } else {
-    throw ArgumentError{where + ": kind '" + kind + "' is not one of embedding, masking, rnn, bidirectional, dense, dropout",
-                        true};
+StepKind step_kind(Call c) {
+  switch (c) {
+    case Call::Train: return StepKind::Train;
+    case Call::ComputeGradients: return StepKind::ComputeGradients;
+    case Call::Evaluate: return StepKind::Evaluate;
+    default: return StepKind::Predict;
   }
-  return l;
 }
 
-graph::ModelSpec parse_model_spec(const Napi::Object& o) {
-  graph::ModelSpec s;
-  const char* op = "Model";
-  Napi::Value shape = o.Get("inputShape");
-  if (!shape.IsArray()) throw ArgumentError{"Model: 'inputShape' must be an array of integers"};
-  Napi::Array dims = shape.As<Napi::Array>();
-  for (uint32_t i = 0; i < dims.Length(); ++i) {
-    Napi::Value d = dims.Get(i);
-    double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
-    if (v != std::floor(v) || v < 1 || v > double(kMaxDim))
-      throw ArgumentError{"Model: 'inputShape' must hold integers in [1, 2^24]", true};
-    s.input_shape.push_back(static_cast<int64_t>(v));
+const char* call_name(Call c) {
+  switch (c) {
+    case Call::Train: return "trainStep";
+    case Call::ComputeGradients: return "computeGradients";
+    case Call::Apply: return "applyGradients";
+    case Call::Evaluate: return "evaluateStep";
+    case Call::Predict: return "predict";
   }
-  const std::string dtype = has(o, "inputDtype") ? get_string(o, "inputDtype", op) : "float32";
-  if (dtype != "int32" && dtype != "float32") throw ArgumentError{"Model: 'inputDtype' must be 'int32' or 'float32'", true};
-  s.int_input = dtype == "int32";
-  const double seed = number_or(o, "seed", op, 0.0);
-  if (!std::isfinite(seed)) throw ArgumentError{"Model: 'seed' must be a finite number", true};
-  s.seed = static_cast<uint64_t>(static_cast<int64_t>(std::floor(seed)));
-  Napi::Value layers = o.Get("layers");
-  if (!layers.IsArray()) throw ArgumentError{"Model: 'layers' must be an array"};
-  Napi::Array arr = layers.As<Napi::Array>();
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsObject()) throw ArgumentError{"Model: layers[" + std::to_string(i) + "] must be an object"};
-    s.layers.push_back(parse_layer(v.As<Napi::Object>(), i));
-  }
-  return s;
+  return "";
 }
 
-graph::CompileSpec parse_compile_spec(const Napi::Object& o) {
-  graph::CompileSpec s;
-  const char* op = "compile";
-  const std::string loss = get_string(o, "loss", op);
-  if (loss == "meanSquaredError") s.loss = graph::LossKind::MeanSquaredError;
-  else if (loss == "meanAbsoluteError") s.loss = graph::LossKind::MeanAbsoluteError;
-  else if (loss == "binaryCrossentropy") s.loss = graph::LossKind::BinaryCrossentropy;
-  else if (loss == "categoricalCrossentropy") s.loss = graph::LossKind::CategoricalCrossentropy;
-  else if (loss == "sparseCategoricalCrossentropy") s.loss = graph::LossKind::SparseCategoricalCrossentropy;
-  else throw ArgumentError{"compile: loss '" + loss + "' is not supported", true};
-  s.from_logits = get_bool_or(o, "fromLogits", op, false);
-  Napi::Object opt = child_object(o, "optimizer", op);
-  const std::string kind = get_string(opt, "kind", op);
-  graph::OptimizerSpec& p = s.optimizer;
-  if (kind == "sgd") p.kind = graph::OptimizerKind::Sgd;
-  else if (kind == "adam") p.kind = graph::OptimizerKind::Adam;
-  else if (kind == "rmsprop") p.kind = graph::OptimizerKind::Rmsprop;
-  else if (kind == "adadelta") p.kind = graph::OptimizerKind::Adadelta;
-  else if (kind == "adagrad") p.kind = graph::OptimizerKind::Adagrad;
-  else throw ArgumentError{"compile: optimizer '" + kind + "' is not one of sgd, adam, rmsprop, adadelta, adagrad", true};
-  p.learning_rate = number_or(opt, "learningRate", op, 0.001);
-  p.momentum = number_or(opt, "momentum", op, 0.0);
-  p.nesterov = get_bool_or(opt, "nesterov", op, false);
-  p.beta1 = number_or(opt, "beta1", op, 0.9);
-  p.beta2 = number_or(opt, "beta2", op, 0.999);
-  p.epsilon = number_or(opt, "epsilon", op, 1e-7);
-  p.rho = number_or(opt, "rho", op, kind == "adadelta" ? 0.95 : 0.9);
-  p.initial_accumulator_value = number_or(opt, "initialAccumulatorValue", op, 0.1);
-  p.clipvalue = number_or(opt, "clipvalue", op, 0.0);
-  p.clipnorm = number_or(opt, "clipnorm", op, 0.0);
-  p.global_clipnorm = number_or(opt, "globalClipnorm", op, 0.0);
-  for (double v : {p.learning_rate, p.momentum, p.beta1, p.beta2, p.epsilon, p.rho, p.initial_accumulator_value,
-                   p.clipvalue, p.clipnorm, p.global_clipnorm})
-    if (!std::isfinite(v) || v < 0) throw ArgumentError{"compile: optimizer settings must be finite numbers >= 0", true};
-  if (has(o, "metrics")) {
-    Napi::Value mv = o.Get("metrics");
-    if (!mv.IsArray()) throw ArgumentError{"compile: 'metrics' must be an array of names"};
-    Napi::Array arr = mv.As<Napi::Array>();
-    for (uint32_t i = 0; i < arr.Length(); ++i) {
-      Napi::Value v = arr.Get(i);
-      const std::string m = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
-      if (m == "binaryAccuracy") s.metrics.push_back(graph::MetricKind::BinaryAccuracy);
-      else if (m == "categoricalAccuracy") s.metrics.push_back(graph::MetricKind::CategoricalAccuracy);
-      else if (m == "sparseCategoricalAccuracy") s.metrics.push_back(graph::MetricKind::SparseCategoricalAccuracy);
-      else if (m == "meanSquaredError") s.metrics.push_back(graph::MetricKind::MeanSquaredError);
-      else if (m == "meanAbsoluteError") s.metrics.push_back(graph::MetricKind::MeanAbsoluteError);
-      else throw ArgumentError{"compile: metric '" + m + "' is not supported", true};
-    }
-  }
-  return s;
+Napi::Value js_shape(Napi::Env env, const graph::Shape& s) {
+  Napi::Array a = Napi::Array::New(env, s.size());
+  for (size_t i = 0; i < s.size(); ++i)
+    a.Set(static_cast<uint32_t>(i), s[i] == graph::kFree ? env.Null() : Napi::Number::New(env, double(s[i])));
+  return a;
 }
 
-// A typed array of exactly `length` elements, copied.
-template <class T, napi_typedarray_type Kind>
-void copy_array(const Napi::Object& o, const char* key, const char* op, const char* type_name, int64_t length,
-                const std::string& shape, std::vector<T>* out) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind)
-    throw ArgumentError{std::string(op) + ": '" + key + "' must be an " + type_name + " " + shape};
-  Napi::TypedArrayOf<T> a = v.As<Napi::TypedArrayOf<T>>();
-  if (static_cast<int64_t>(a.ElementLength()) != length)
-    throw ArgumentError{std::string(op) + ": '" + key + "' expected shape " + shape + " (" + std::to_string(length) +
-                            " elements), received " + std::to_string(a.ElementLength()) + " elements",
-                        true};
-  out->resize(static_cast<size_t>(length));
-  if (length > 0) std::memcpy(out->data(), a.Data(), sizeof(T) * length);
+Napi::Value error_value(Napi::Env env, const ArgumentError& e) {
+  return e.range ? Napi::RangeError::New(env, e.message).Value() : Napi::TypeError::New(env, e.message).Value();
 }
-
-std::string shape_of(int64_t batch, const std::vector<int64_t>& dims) {
-  std::string s = "[" + std::to_string(batch);
-  for (int64_t d : dims) s += ", " + std::to_string(d);
-  return s + "]";
-}
-
-enum class StepKind { Train, Evaluate, Predict };
 
 class ModelWrap;
 
 class StepWorker : public Napi::AsyncWorker {
  public:
-  StepWorker(Napi::Env env, ModelWrap* owner, Napi::Object owner_object, StepKind kind, graph::Batch batch,
-             Napi::Promise::Deferred deferred, int64_t output_size);
+  StepWorker(Napi::Env env, ModelWrap* owner, Napi::Object owner_object, Call call, graph::Batch batch,
+             Napi::Promise::Deferred deferred);
   void Execute() override;
   void OnOK() override;
   void OnError(const Napi::Error& e) override;
@@ -257,11 +74,11 @@ class StepWorker : public Napi::AsyncWorker {
  private:
   ModelWrap* owner_;
   Napi::ObjectReference owner_ref_;  // keeps the model alive while the step is queued or runs
-  StepKind kind_;
+  Call call_;
   graph::Batch batch_;
   Napi::Promise::Deferred deferred_;
-  Napi::Reference<Napi::Float32Array> output_;  // predict
-  float* output_data_ = nullptr;
+  Napi::ObjectReference outputs_;    // predict: the OutputBatch array, filled by the worker
+  std::vector<float*> output_data_;
   graph::StepOutcome outcome_;
 };
 
@@ -271,21 +88,31 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return DefineClass(env, "Model",
                        {InstanceMethod<&ModelWrap::compile>("compile"),
                         InstanceMethod<&ModelWrap::train_step>("trainStep"),
+                        InstanceMethod<&ModelWrap::compute_gradients>("computeGradients"),
+                        InstanceMethod<&ModelWrap::apply_gradients>("applyGradients"),
                         InstanceMethod<&ModelWrap::evaluate_step>("evaluateStep"),
                         InstanceMethod<&ModelWrap::predict>("predict"),
                         InstanceMethod<&ModelWrap::get_weights>("getWeights"),
                         InstanceMethod<&ModelWrap::set_weights>("setWeights"),
+                        InstanceMethod<&ModelWrap::get_gradients>("getGradients"),
+                        InstanceMethod<&ModelWrap::set_gradients>("setGradients"),
                         InstanceMethod<&ModelWrap::reset_states>("resetStates"),
+                        InstanceMethod<&ModelWrap::output_shapes>("outputShapes"),
                         InstanceMethod<&ModelWrap::get_optimizer_state>("getOptimizerState"),
                         InstanceMethod<&ModelWrap::set_optimizer_state>("setOptimizerState"),
-                        InstanceMethod<&ModelWrap::output_shape>("outputShape")});
+                        InstanceMethod<&ModelWrap::memory>("memory"),
+                        InstanceMethod<&ModelWrap::dispose>("dispose")});
   }
 
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
     Napi::Env env = info.Env();
     try {
-      if (info.Length() < 1 || !info[0].IsObject()) throw ArgumentError{"Model: expected a GraphSpec object"};
-      model_ = std::make_unique<graph::Model>(parse_model_spec(info[0].As<Napi::Object>()));
+      if (info.Length() < 1 || !info[0].IsObject())
+        throw ArgumentError{"Model: expected a GraphSpec object, received " +
+                            (info.Length() < 1 ? std::string("nothing") : describe(info[0]))};
+      const graph::GraphSpec spec = parse_graph_spec(info[0]);
+      const std::string backend = parse_model_options(info.Length() > 1 ? info[1] : env.Undefined());
+      model_ = std::make_unique<graph::Model>(spec, make_backend(backend));
     } catch (const ArgumentError& e) {
       if (e.range) throw Napi::RangeError::New(env, e.message);
       throw Napi::TypeError::New(env, e.message);
@@ -312,7 +139,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   graph::Model& model() { return *model_; }
 
  private:
+  void require_usable(const char* op) const {
+    if (!model_) throw ArgumentError{std::string(op) + ": the model was disposed"};
+  }
   void require_idle(const char* op) const {
+    require_usable(op);
     if (running_ || !pending_.empty())
       throw ArgumentError{std::string(op) + ": a step of this model is still running; await it first"};
   }
@@ -320,7 +151,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value compile(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       require_idle("compile");
-      graph::CompileSpec spec = parse_compile_spec(require_object(info, 0, "compile"));
+      const graph::CompileSpec spec = parse_compile_spec(info.Length() > 0 ? info[0] : info.Env().Undefined());
       try {
         model_->compile(spec);
       } catch (const std::invalid_argument& e) {
@@ -330,57 +161,26 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     });
   }
 
-  Napi::Value train_step(const Napi::CallbackInfo& info) { return step(info, StepKind::Train, "trainStep"); }
-  Napi::Value evaluate_step(const Napi::CallbackInfo& info) { return step(info, StepKind::Evaluate, "evaluateStep"); }
-  Napi::Value predict(const Napi::CallbackInfo& info) { return step(info, StepKind::Predict, "predict"); }
+  Napi::Value train_step(const Napi::CallbackInfo& info) { return step(info, Call::Train); }
+  Napi::Value compute_gradients(const Napi::CallbackInfo& info) { return step(info, Call::ComputeGradients); }
+  Napi::Value apply_gradients(const Napi::CallbackInfo& info) { return step(info, Call::Apply); }
+  Napi::Value evaluate_step(const Napi::CallbackInfo& info) { return step(info, Call::Evaluate); }
+  Napi::Value predict(const Napi::CallbackInfo& info) { return step(info, Call::Predict); }
 
   // Errors in the arguments reject the Promise (they do not throw synchronously).
-  Napi::Value step(const Napi::CallbackInfo& info, StepKind kind, const char* op) {
+  Napi::Value step(const Napi::CallbackInfo& info, Call call) {
     Napi::Env env = info.Env();
+    const char* op = call_name(call);
     Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
     try {
-      if (kind != StepKind::Predict && !model_->compiled())
+      require_usable(op);
+      if (call != Call::Predict && !model_->compiled())
         throw ArgumentError{std::string(op) + ": the model is not compiled (call compile first)"};
-      Napi::Object args = require_object(info, 0, op);
-      graph::Batch b;
-      b.batch = get_int(args, "batch", op, 1, kMaxDim);
-      if (static_cast<double>(b.batch) * static_cast<double>(model_->max_sample_size()) > 4.0e12)
-        throw ArgumentError{std::string(op) + ": batch " + std::to_string(b.batch) + " is too large for this model", true};
-      const std::string xshape = "[" + std::to_string(b.batch) + ", ...inputShape]";
-      if (model_->int_input())
-        copy_array<int32_t, napi_int32_array>(args, "x", op, "Int32Array", b.batch * model_->input_size(), xshape,
-                                              &b.ids);
-      else
-        copy_array<float, napi_float32_array>(args, "x", op, "Float32Array", b.batch * model_->input_size(), xshape,
-                                              &b.x);
-      const bool targets = kind != StepKind::Predict;
-      if (targets) {
-        const std::vector<int64_t> out = model_->output_dims();
-        if (model_->sparse_targets()) {
-          std::vector<int64_t> tdims(out.begin(), out.end() - 1);
-          copy_array<int32_t, napi_int32_array>(args, "y", op, "Int32Array of class ids",
-                                                b.batch * model_->target_size(), shape_of(b.batch, tdims), &b.y_ids);
-        } else {
-          copy_array<float, napi_float32_array>(args, "y", op, "Float32Array", b.batch * model_->target_size(),
-                                                shape_of(b.batch, out), &b.y);
-        }
-        if (has(args, "sampleWeight"))
-          copy_array<float, napi_float32_array>(args, "sampleWeight", op, "Float32Array", b.batch,
-                                                shape_of(b.batch, {}), &b.sample_weight);
-        if (kind == StepKind::Train && has(args, "learningRate")) {
-          b.learning_rate = get_number(args, "learningRate", op);
-          if (!std::isfinite(b.learning_rate) || b.learning_rate < 0)
-            throw ArgumentError{std::string(op) + ": 'learningRate' must be a finite number >= 0", true};
-        }
-      }
-      try {
-        model_->check_values(b, targets);
-      } catch (const std::out_of_range& e) {
-        throw ArgumentError{std::string(op) + ": " + e.what(), true};
-      }
-      int64_t output_size = 1;
-      for (int64_t d : model_->output_dims()) output_size *= d;
-      auto* worker = new StepWorker(env, this, Value(), kind, std::move(b), deferred, output_size);
+      const Napi::Value args = info.Length() > 0 ? info[0] : env.Undefined();
+      graph::Batch batch;
+      if (call == Call::Apply) batch.learning_rate = parse_apply_args(args);
+      else batch = parse_step_args(args, *model_, step_kind(call), op);
+      auto* worker = new StepWorker(env, this, Value(), call, std::move(batch), deferred);
       if (running_) {
         pending_.push_back(worker);
       } else {
@@ -388,8 +188,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         worker->Queue();
       }
     } catch (const ArgumentError& e) {
-      deferred.Reject(e.range ? Napi::RangeError::New(env, e.message).Value()
-                              : Napi::TypeError::New(env, e.message).Value());
+      deferred.Reject(error_value(env, e));
     } catch (const Napi::Error& e) {
       deferred.Reject(e.Value());
     } catch (const std::bad_alloc&) {
@@ -400,50 +199,66 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return deferred.Promise();
   }
 
-  Napi::Value get_weights(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
-      require_idle("getWeights");
-      Napi::Env env = info.Env();
-      std::vector<graph::Parameter*> params = model_->weights();
-      Napi::Array out = Napi::Array::New(env, params.size());
-      for (size_t i = 0; i < params.size(); ++i) {
-        Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(params[i]->size()));
-        std::memcpy(a.Data(), params[i]->value.data(), sizeof(float) * params[i]->size());
-        out.Set(static_cast<uint32_t>(i), a);
-      }
-      return out;
-    });
+  // Copies of every weight's values (or gradients), getWeights order.
+  Napi::Value read_all(const Napi::CallbackInfo& info, const char* op, bool gradients) {
+    require_idle(op);
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env, model_->weight_count());
+    for (size_t i = 0; i < model_->weight_count(); ++i) {
+      Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(model_->weight(i).size));
+      if (gradients) model_->read_gradient(i, a.Data());
+      else model_->read_weight(i, a.Data());
+      out.Set(static_cast<uint32_t>(i), a);
+    }
+    return out;
   }
 
-  Napi::Value set_weights(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
-      require_idle("setWeights");
-      if (info.Length() < 1 || !info[0].IsArray()) throw ArgumentError{"setWeights: expected an array of Float32Array"};
-      Napi::Array arr = info[0].As<Napi::Array>();
-      std::vector<graph::Parameter*> params = model_->weights();
-      if (arr.Length() != params.size())
-        throw ArgumentError{"setWeights: the model has " + std::to_string(params.size()) + " weights, received " +
-                                std::to_string(arr.Length()),
+  // Checks every array against its weight before writing any.
+  Napi::Value write_all(const Napi::CallbackInfo& info, const char* op, bool gradients) {
+    require_idle(op);
+    if (info.Length() < 1 || !info[0].IsArray())
+      throw ArgumentError{std::string(op) + ": expected an array of Float32Array, received " +
+                          (info.Length() < 1 ? std::string("nothing") : describe(info[0]))};
+    Napi::Array arr = info[0].As<Napi::Array>();
+    const size_t n = model_->weight_count();
+    if (arr.Length() != n)
+      throw ArgumentError{std::string(op) + ": the model has " + std::to_string(n) + " weights, received " +
+                              std::to_string(arr.Length()),
+                          true};
+    std::vector<Napi::Float32Array> values;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      Napi::Value v = arr.Get(i);
+      const graph::Parameter& p = model_->weight(i);
+      const std::string what = std::string(op) + ": weight " + std::to_string(i) + " ('" + p.decl.name +
+                               "' of layer '" + p.layer + "')";
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        throw ArgumentError{what + " must be a Float32Array, received " + describe(v)};
+      Napi::Float32Array a = v.As<Napi::Float32Array>();
+      if (static_cast<int64_t>(a.ElementLength()) != p.size)
+        throw ArgumentError{what + ": expected shape " + graph::shape_text(p.decl.shape) + " (" +
+                                std::to_string(p.size) + " elements), received " + std::to_string(a.ElementLength()) +
+                                " elements",
                             true};
-      std::vector<Napi::Float32Array> values;
-      for (uint32_t i = 0; i < arr.Length(); ++i) {
-        Napi::Value v = arr.Get(i);
-        const graph::Parameter& p = *params[i];
-        const std::string what = "setWeights: weight " + std::to_string(i) + " ('" + p.name + "' of layer '" +
-                                 model_->weight_layer(i) + "')";
-        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-          throw ArgumentError{what + " must be a Float32Array"};
-        Napi::Float32Array a = v.As<Napi::Float32Array>();
-        if (static_cast<int64_t>(a.ElementLength()) != p.size())
-          throw ArgumentError{what + ": expected shape " + p.shape_text() + " (" + std::to_string(p.size()) +
-                                  " elements), received " + std::to_string(a.ElementLength()) + " elements",
-                              true};
-        values.push_back(a);
-      }
-      for (size_t i = 0; i < params.size(); ++i)
-        std::memcpy(params[i]->value.data(), values[i].Data(), sizeof(float) * params[i]->size());
-      return info.Env().Undefined();
-    });
+      values.push_back(a);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (gradients) model_->write_gradient(i, values[i].Data());
+      else model_->write_weight(i, values[i].Data());
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value get_weights(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() { return read_all(info, "getWeights", false); });
+  }
+  Napi::Value set_weights(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() { return write_all(info, "setWeights", false); });
+  }
+  Napi::Value get_gradients(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() { return read_all(info, "getGradients", true); });
+  }
+  Napi::Value set_gradients(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() { return write_all(info, "setGradients", true); });
   }
 
   Napi::Value reset_states(const Napi::CallbackInfo& info) {
@@ -454,7 +269,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     });
   }
 
-  // { step, iterations, slots: Float32Array[] } (two slots per weight, Keras order).
+  // { step, iterations, slots: Float32Array[] } (two slots per weight, getWeights order).
   Napi::Value get_optimizer_state(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       require_idle("getOptimizerState");
@@ -480,14 +295,12 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       const char* op = "setOptimizerState";
       require_idle(op);
       if (!model_->compiled()) throw ArgumentError{"setOptimizerState: the model is not compiled (call compile first)"};
-      Napi::Object o = require_object(info, 0, op);
+      SpecReader r(info.Length() > 0 ? info[0] : info.Env().Undefined(), op, {"step", "iterations", "slots"});
       graph::OptimizerState s;
-      s.step = static_cast<uint64_t>(get_int(o, "step", op, 0, (int64_t(1) << 53) - 1));
-      s.iterations = get_int(o, "iterations", op, 0, (int64_t(1) << 53) - 1);
-      Napi::Value sv = o.Get("slots");
-      if (!sv.IsArray()) throw ArgumentError{"setOptimizerState: 'slots' must be an array of Float32Array"};
-      Napi::Array arr = sv.As<Napi::Array>();
-      const size_t expected = 2 * model_->weights().size();
+      s.step = static_cast<uint64_t>(r.integer("step", 0, (int64_t(1) << 53) - 1));
+      s.iterations = r.integer("iterations", 0, (int64_t(1) << 53) - 1);
+      Napi::Array arr = r.array("slots");
+      const size_t expected = 2 * model_->weight_count();
       if (arr.Length() != expected)
         throw ArgumentError{"setOptimizerState: the model's optimizer has " + std::to_string(expected) +
                                 " slots (2 per weight), received " + std::to_string(arr.Length()),
@@ -495,7 +308,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       for (uint32_t i = 0; i < arr.Length(); ++i) {
         Napi::Value v = arr.Get(i);
         if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-          throw ArgumentError{"setOptimizerState: slots[" + std::to_string(i) + "] must be a Float32Array"};
+          throw ArgumentError{"setOptimizerState: slots[" + std::to_string(i) + "] must be a Float32Array, received " +
+                              describe(v)};
         Napi::Float32Array a = v.As<Napi::Float32Array>();
         s.slots.emplace_back(a.Data(), a.Data() + a.ElementLength());
       }
@@ -508,12 +322,32 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     });
   }
 
-  Napi::Value output_shape(const Napi::CallbackInfo& info) {
+  Napi::Value output_shapes(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
-      std::vector<int64_t> dims = model_->output_dims();
-      Napi::Array out = Napi::Array::New(info.Env(), dims.size());
-      for (size_t i = 0; i < dims.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(dims[i]));
+      require_usable("outputShapes");
+      Napi::Env env = info.Env();
+      const graph::Graph& g = model_->graph();
+      Napi::Array out = Napi::Array::New(env, g.output_count());
+      for (size_t k = 0; k < g.output_count(); ++k) out.Set(static_cast<uint32_t>(k), js_shape(env, g.output(k).declared));
       return out;
+    });
+  }
+
+  Napi::Value memory(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      require_usable("memory");
+      Napi::Object out = Napi::Object::New(info.Env());
+      out.Set("bytes", static_cast<double>(model_->memory_bytes()));
+      out.Set("allocations", static_cast<double>(model_->allocations()));
+      return out;
+    });
+  }
+
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      require_idle("dispose");
+      model_.reset();
+      return info.Env().Undefined();
     });
   }
 
@@ -522,49 +356,77 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::deque<StepWorker*> pending_;  // created, not yet queued
 };
 
-StepWorker::StepWorker(Napi::Env env, ModelWrap* owner, Napi::Object owner_object, StepKind kind, graph::Batch batch,
-                       Napi::Promise::Deferred deferred, int64_t output_size)
+StepWorker::StepWorker(Napi::Env env, ModelWrap* owner, Napi::Object owner_object, Call call, graph::Batch batch,
+                       Napi::Promise::Deferred deferred)
     : Napi::AsyncWorker(env, "recurrent.Model"),
       owner_(owner),
       owner_ref_(Napi::Persistent(owner_object)),
-      kind_(kind),
+      call_(call),
       batch_(std::move(batch)),
       deferred_(deferred) {
-  if (kind_ == StepKind::Predict) {
-    Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(batch_.batch * output_size));
-    output_data_ = out.Data();
-    output_ = Napi::Persistent(out);
+  if (call_ != Call::Predict) return;
+  // The outputs are allocated here, on the main thread, and filled by the worker.
+  const graph::Graph& g = owner_->model().graph();
+  Napi::Array outputs = Napi::Array::New(env, g.output_count());
+  for (size_t k = 0; k < g.output_count(); ++k) {
+    const graph::Shape& shape = batch_.shapes[g.spec().outputs[k]];
+    Napi::Float32Array data = Napi::Float32Array::New(env, static_cast<size_t>(batch_.batch * graph::shape_size(shape)));
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("data", data);
+    o.Set("shape", js_shape(env, shape));
+    outputs.Set(static_cast<uint32_t>(k), o);
+    output_data_.push_back(data.Data());
   }
+  outputs_ = Napi::Persistent(outputs.As<Napi::Object>());
 }
 
 void StepWorker::Execute() {
   ScopedFlushDenormals flush;  // runtime/flush_denormals.h: this libuv thread, for this step only
   try {
     graph::Model& m = owner_->model();
-    switch (kind_) {
-      case StepKind::Train: outcome_ = m.train_step(batch_); break;
-      case StepKind::Evaluate: outcome_ = m.evaluate_step(batch_); break;
-      case StepKind::Predict: m.predict(batch_, output_data_); break;
+    switch (call_) {
+      case Call::Train: outcome_ = m.train_step(batch_); break;
+      case Call::ComputeGradients: outcome_ = m.compute_gradients(batch_); break;
+      case Call::Apply: m.apply_gradients(batch_.learning_rate); break;
+      case Call::Evaluate: outcome_ = m.evaluate_step(batch_); break;
+      case Call::Predict: m.predict(batch_, output_data_); break;
     }
   } catch (const std::bad_alloc&) {
-    SetError("Model: out of memory");
+    SetError(std::string(call_name(call_)) + ": out of memory");
   } catch (const std::exception& e) {
-    SetError(std::string("Model: ") + e.what());
+    SetError(std::string(call_name(call_)) + ": " + e.what());
+  } catch (...) {
+    SetError(std::string(call_name(call_)) + ": an unknown native error");
   }
 }
 
 void StepWorker::OnOK() {
   Napi::Env env = Env();
-  if (kind_ == StepKind::Predict) {
-    deferred_.Resolve(output_.Value());
-  } else {
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("loss", outcome_.loss);
-    Napi::Array metrics = Napi::Array::New(env, outcome_.metrics.size());
-    for (size_t i = 0; i < outcome_.metrics.size(); ++i) metrics.Set(static_cast<uint32_t>(i), outcome_.metrics[i]);
-    r.Set("metrics", metrics);
-    r.Set("count", outcome_.count);
-    deferred_.Resolve(r);
+  switch (call_) {
+    case Call::Predict: deferred_.Resolve(outputs_.Value()); break;
+    case Call::Apply: deferred_.Resolve(env.Undefined()); break;
+    default: {
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("loss", outcome_.loss);
+      r.Set("count", outcome_.count);
+      Napi::Array outputs = Napi::Array::New(env, outcome_.outputs.size());
+      for (size_t k = 0; k < outcome_.outputs.size(); ++k) {
+        if (!outcome_.outputs[k]) {
+          outputs.Set(static_cast<uint32_t>(k), env.Null());
+          continue;
+        }
+        const graph::OutputScore& s = *outcome_.outputs[k];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("loss", s.loss);
+        Napi::Array metrics = Napi::Array::New(env, s.metrics.size());
+        for (size_t i = 0; i < s.metrics.size(); ++i) metrics.Set(static_cast<uint32_t>(i), s.metrics[i]);
+        o.Set("metrics", metrics);
+        o.Set("count", s.count);
+        outputs.Set(static_cast<uint32_t>(k), o);
+      }
+      r.Set("outputs", outputs);
+      deferred_.Resolve(r);
+    }
   }
   owner_->step_finished();
 }

@@ -8,10 +8,13 @@
 //     returnSequences? (default true), inputGradient? (default true: return dx),
 //     dy?, dhFinal?, dcFinal? }
 //
-// Every length is checked against the shapes before native code touches a buffer.
+// Every length is checked against the shapes before native code touches a buffer, and every
+// array is copied as it is read: the kernels never see the caller's memory.
 #pragma once
 #include <napi.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -48,10 +51,13 @@ struct TypedArrayOf<double> {
   static constexpr const char* name = "Float64Array";
 };
 
-// A typed array argument of exactly `length` elements, or null when absent and optional.
+// A typed array argument of exactly `length` elements, or null when absent and optional: a
+// pointer into the caller's buffer, valid only until JavaScript runs again (a getter of a later
+// argument, or the caller after the call returns, may detach or refill it). Callers that read
+// more than one argument, or read on another thread, use the copying form below.
 template <class Real>
-Real* typed_array(const Napi::Object& o, const char* key, const char* op, int64_t length, bool required,
-                  const std::string& shape) {
+const Real* typed_array(const Napi::Object& o, const char* key, const char* op, int64_t length, bool required,
+                        const std::string& shape) {
   if (!has(o, key)) {
     if (required) throw ArgumentError{std::string(op) + ": '" + key + "' " + shape + " is required"};
     return nullptr;
@@ -69,6 +75,19 @@ Real* typed_array(const Napi::Object& o, const char* key, const char* op, int64_
   return a.Data();
 }
 
+// The same argument copied into `owned` at once: the copy is what native code reads, so the
+// caller's detaching or refilling its buffer while a worker thread runs changes nothing.
+template <class Real>
+const Real* typed_array(const Napi::Object& o, const char* key, const char* op, int64_t length, bool required,
+                        const std::string& shape, std::vector<std::unique_ptr<Real[]>>* owned) {
+  const Real* view = typed_array<Real>(o, key, op, length, required, shape);
+  if (view == nullptr) return nullptr;
+  std::unique_ptr<Real[]> copy(new Real[static_cast<size_t>(length)]);
+  std::memcpy(copy.get(), view, sizeof(Real) * static_cast<size_t>(length));
+  owned->push_back(std::move(copy));
+  return owned->back().get();
+}
+
 template <class Real>
 struct RnnCall {
   RnnConfig config;
@@ -80,8 +99,9 @@ struct RnnCall {
   bool return_sequences = true;
   bool input_gradient = true;  // false: the layer's input needs no gradient (first layer)
   bool backward() const { return dy != nullptr || dh_final != nullptr || dc_final != nullptr; }
-  // Keeps the input arrays alive while a worker thread reads them.
-  std::vector<Napi::Reference<Napi::Value>> keep_alive;
+  // The copies of the input arrays that the pointers above point into.
+  std::vector<std::unique_ptr<Real[]>> owned;
+  std::unique_ptr<uint8_t[]> owned_mask;
 };
 
 inline std::string shape_text(std::initializer_list<int64_t> dims) {
@@ -95,8 +115,10 @@ inline std::string shape_text(std::initializer_list<int64_t> dims) {
   return s + "]";
 }
 
+// The cell, sizes and options (no arrays yet, so that a caller can bound the memory the
+// call will need before anything is copied).
 template <class Real>
-void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) {
+void parse_rnn_config(const Napi::Object& o, const char* op, RnnCall<Real>* call) {
   RnnConfig& c = call->config;
   const std::string cell = get_string(o, "cell", op);
   if (cell == "simpleRnn") c.cell = CellType::SimpleRnn;
@@ -129,20 +151,27 @@ void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) 
   // Buffers are indexed with int64 arithmetic; refuse sizes whose products overflow.
   const double total = static_cast<double>(B) * T * (I > H ? I : H) + static_cast<double>(G) * H * (I + H);
   if (total > 4.0e12) throw ArgumentError{std::string(op) + ": shapes are too large", true};
+}
 
+// The arrays, each checked against the shapes of parse_rnn_config and copied (typed_array).
+template <class Real>
+void parse_rnn_arrays(const Napi::Object& o, const char* op, RnnCall<Real>* call) {
+  RnnConfig& c = call->config;
+  const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates();
+  auto* owned = &call->owned;
   auto& w = call->weights;
-  w.kernel = typed_array<Real>(o, "kernel", op, I * G * H, true, shape_text({I, G * H}));
-  w.recurrent_kernel = typed_array<Real>(o, "recurrentKernel", op, H * G * H, true, shape_text({H, G * H}));
+  w.kernel = typed_array<Real>(o, "kernel", op, I * G * H, true, shape_text({I, G * H}), owned);
+  w.recurrent_kernel = typed_array<Real>(o, "recurrentKernel", op, H * G * H, true, shape_text({H, G * H}), owned);
   const bool gru2 = c.cell == CellType::Gru && c.reset_after;
-  w.bias = typed_array<Real>(o, "bias", op, c.bias_size(), false, gru2 ? shape_text({2, G * H}) : shape_text({G * H}));
-  w.peephole = typed_array<Real>(o, "peepholeWeights", op, 3 * H, c.peephole, shape_text({3, H}));
+  w.bias = typed_array<Real>(o, "bias", op, c.bias_size(), false, gru2 ? shape_text({2, G * H}) : shape_text({G * H}), owned);
+  w.peephole = typed_array<Real>(o, "peepholeWeights", op, 3 * H, c.peephole, shape_text({3, H}), owned);
   if (!c.peephole && has(o, "peepholeWeights"))
     throw ArgumentError{std::string(op) + ": 'peepholeWeights' given but peephole is false", true};
 
   auto& f = call->forward;
-  f.x = typed_array<Real>(o, "x", op, B * T * I, true, shape_text({B, T, I}));
-  f.h0 = typed_array<Real>(o, "h0", op, B * H, false, shape_text({B, H}));
-  f.c0 = typed_array<Real>(o, "c0", op, B * H, false, shape_text({B, H}));
+  f.x = typed_array<Real>(o, "x", op, B * T * I, true, shape_text({B, T, I}), owned);
+  f.h0 = typed_array<Real>(o, "h0", op, B * H, false, shape_text({B, H}), owned);
+  f.c0 = typed_array<Real>(o, "c0", op, B * H, false, shape_text({B, H}), owned);
   if (f.c0 != nullptr && !c.has_cell_state()) throw ArgumentError{std::string(op) + ": 'c0' applies to LSTM only", true};
   if (has(o, "mask")) {
     Napi::Value v = o.Get("mask");
@@ -153,20 +182,24 @@ void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) 
       throw ArgumentError{std::string(op) + ": 'mask' expected shape " + shape_text({B, T}) + ", received " +
                               std::to_string(m.ElementLength()) + " elements",
                           true};
-    f.mask = m.Data();
+    call->owned_mask.reset(new uint8_t[static_cast<size_t>(B * T)]);
+    std::memcpy(call->owned_mask.get(), m.Data(), static_cast<size_t>(B * T));
+    f.mask = call->owned_mask.get();
   }
-  f.recurrent_mask = typed_array<Real>(o, "recurrentMask", op, B * H, false, shape_text({B, H}));
+  f.recurrent_mask = typed_array<Real>(o, "recurrentMask", op, B * H, false, shape_text({B, H}), owned);
   c.recurrent_masked = f.recurrent_mask != nullptr;
   call->dy = typed_array<Real>(o, "dy", op, call->return_sequences ? B * T * H : B * H, false,
-                               call->return_sequences ? shape_text({B, T, H}) : shape_text({B, H}));
-  call->dh_final = typed_array<Real>(o, "dhFinal", op, B * H, false, shape_text({B, H}));
-  call->dc_final = typed_array<Real>(o, "dcFinal", op, B * H, false, shape_text({B, H}));
+                               call->return_sequences ? shape_text({B, T, H}) : shape_text({B, H}), owned);
+  call->dh_final = typed_array<Real>(o, "dhFinal", op, B * H, false, shape_text({B, H}), owned);
+  call->dc_final = typed_array<Real>(o, "dcFinal", op, B * H, false, shape_text({B, H}), owned);
   if (call->dc_final != nullptr && !c.has_cell_state())
     throw ArgumentError{std::string(op) + ": 'dcFinal' applies to LSTM only", true};
-  for (const char* key : {"x", "h0", "c0", "mask", "recurrentMask", "kernel", "recurrentKernel", "bias", "peepholeWeights", "dy",
-                          "dhFinal", "dcFinal"}) {
-    if (has(o, key)) call->keep_alive.push_back(Napi::Persistent(o.Get(key)));
-  }
+}
+
+template <class Real>
+void parse_rnn_call(const Napi::Object& o, const char* op, RnnCall<Real>* call) {
+  parse_rnn_config(o, op, call);
+  parse_rnn_arrays(o, op, call);
 }
 
 }  // namespace napi

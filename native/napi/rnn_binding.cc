@@ -1,10 +1,14 @@
 // rnnLayer(args): the fast CPU whole-sequence layer op, forward and (when any output
 // gradient is given) backward, on a worker thread. Returns a Promise of
 //   { y, hFinal, cFinal?, dx? (unless inputGradient is false), dh0?, dc0?, dKernel?, dRecurrentKernel?, dBias?, dPeephole? }
-// Arguments: see rnn_arguments.h. Output arrays are allocated here on the main thread
-// and filled by the worker; the input arrays are held by references until it is done.
+// Arguments: see rnn_arguments.h; the second argument, { memoryLimitBytes }, bounds what
+// the call may allocate (lib/memory_limit.ts). The inputs are copied while they are parsed
+// and the output arrays are allocated here on the main thread, so the worker touches no
+// JavaScript memory but the outputs, which nothing else can reach until the call resolves.
+#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kernels/rnn/rnn_cpu.h"
@@ -98,11 +102,64 @@ class RnnLayerWorker : public Napi::AsyncWorker {
   float *dkernel_ = nullptr, *drecurrent_ = nullptr, *dbias_ = nullptr, *dpeephole_ = nullptr;
 };
 
+// Bytes a call allocates at its peak, in three parts: the copies of the inputs, the outputs,
+// and the kernels' workspace (the cache forward saves for backward, and the temporaries of
+// kernels/rnn/rnn_cpu.cc: the input projection [B*T, G*H] and the packed recurrent kernel in
+// forward; the gate gradients [B*T, G*H] (twice for GRU reset_after) and a few [B, H] rows in
+// backward). Backward is counted as present when any output gradient is given.
+struct RnnCallBytes {
+  double inputs = 0, outputs = 0, workspace = 0;
+  double total() const { return inputs + outputs + workspace; }
+};
+
+RnnCallBytes rnn_call_bytes(const RnnConfig& c, bool backward, bool return_sequences, bool input_gradient) {
+  const double B = c.batch, T = c.steps, I = c.input, H = c.units, G = c.gates(), f = sizeof(float);
+  const double states = c.has_cell_state() ? 2 : 1;
+  RnnCallBytes b;
+  b.inputs = f * (B * T * I + I * G * H + H * G * H + c.bias_size() + states * B * H + B * H) + B * T;
+  b.outputs = f * ((return_sequences ? B * T * H : B * H) + states * B * H);
+  b.workspace = f * (static_cast<double>(cpu::rnn_cache_size(c)) + B * T * G * H + H * G * H + B * G * H + 2 * B * H);
+  if (backward) {
+    b.inputs += f * ((return_sequences ? B * T * H : B * H) + states * B * H);
+    b.outputs += f * ((input_gradient ? B * T * I : 0) + states * B * H + I * G * H + H * G * H + c.bias_size() + 3 * H);
+    const bool gru_after = c.cell == CellType::Gru && c.reset_after;
+    b.workspace += f * ((gru_after ? 2 : 1) * B * T * G * H + 5 * B * H);
+  }
+  return b;
+}
+
+std::string gigabytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f GB", bytes / 1e9);
+  return text;
+}
+
+// Refuses a call whose estimate exceeds the limit, before anything is allocated.
+void check_memory(const Napi::CallbackInfo& info, const RnnCall<float>& call, bool backward) {
+  if (info.Length() < 2 || !info[1].IsObject()) return;
+  Napi::Object limits = info[1].As<Napi::Object>();
+  if (!has(limits, "memoryLimitBytes")) return;
+  const double limit = get_number(limits, "memoryLimitBytes", "rnnLayer");
+  const RnnConfig& c = call.config;
+  const RnnCallBytes need = rnn_call_bytes(c, backward, call.return_sequences, call.input_gradient);
+  if (need.total() <= limit) return;
+  throw ArgumentError{"rnnLayer: batch " + std::to_string(c.batch) + ", steps " + std::to_string(c.steps) + ", input " +
+                          std::to_string(c.input) + ", units " + std::to_string(c.units) + " needs about " +
+                          gigabytes(need.total()) + " (workspace " + gigabytes(need.workspace) + ", outputs " +
+                          gigabytes(need.outputs) + ", input copies " + gigabytes(need.inputs) +
+                          "), more than the memory limit of " + gigabytes(limit) +
+                          " (raise it with setMemoryLimit(bytes) or RECURRENT_MEMORY_LIMIT)",
+                      true};
+}
+
 Napi::Value rnn_layer(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Object args = require_object(info, 0, "rnnLayer");
     auto call = std::make_unique<RnnCall<float>>();
-    parse_rnn_call<float>(args, "rnnLayer", call.get());
+    parse_rnn_config<float>(args, "rnnLayer", call.get());
+    const bool backward = has(args, "dy") || has(args, "dhFinal") || has(args, "dcFinal");
+    check_memory(info, *call, backward);
+    parse_rnn_arrays<float>(args, "rnnLayer", call.get());
     auto* worker = new RnnLayerWorker(info.Env(), std::move(call));
     Napi::Promise promise = worker->promise();
     worker->Queue();

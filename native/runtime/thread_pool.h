@@ -17,7 +17,8 @@ namespace recurrent {
 
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
 
-// Runs fn over [0, n) in chunks of at least `grain` items.
+// Runs fn over [0, n) in chunks of at least `grain` items. An exception thrown by a chunk
+// (on any thread) is rethrown here once every chunk has ended.
 void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx);
 
 // Threads the pool uses, the caller included. Default: RECURRENT_NUM_THREADS if set,

@@ -2,7 +2,7 @@
 // fit loop without the native training graph. It records every call and answers with
 // scripted losses; each train step adds 1 to the first weight's first element, so a test
 // can tell which step's weights are in place.
-import type { CompileSpec, GraphSpec, NativeModel, StepArgs, StepResult } from '../../lib/graph_spec';
+import type { CompileSpec, GraphSpec, NativeModel, OptimizerState, OutputBatch, StepArgs, StepResult } from '../../lib/graph_spec';
 import type { Backend } from '../../lib/models/native_model';
 
 export interface FakeScript {
@@ -12,14 +12,17 @@ export interface FakeScript {
   evalLoss?: (call: number, args: StepArgs) => number;
   /** Metric values of every step (default 0.25 each). */
   metric?: number;
-  /** Per-sample output shape (default [1]). */
+  /** Per-sample output shape of predict (default [1]). */
   outputShape?: number[];
 }
 
+/** One step's arguments as plain arrays (the first input and the first output's targets). */
 export interface RecordedStep {
   x: number[];
   y: number[];
   batch: number;
+  shape: number[];
+  mask?: number[];
   sampleWeight?: number[];
   learningRate?: number;
 }
@@ -31,6 +34,8 @@ export class FakeNativeModel implements NativeModel {
   predictCalls = 0;
   resetCalls = 0;
   weights: Float32Array[] = [];
+  disposed = false;
+  private slots: Float32Array[] = [];
 
   constructor(
     readonly spec: GraphSpec,
@@ -39,21 +44,27 @@ export class FakeNativeModel implements NativeModel {
 
   compile(spec: CompileSpec): void {
     this.compiled.push(spec);
+    this.slots = this.weights.flatMap(() => [new Float32Array(0), new Float32Array(0)]);
   }
 
   private record(args: StepArgs): RecordedStep {
+    const target = args.targets?.find((t) => t !== null);
+    const input = args.inputs[0];
     return {
-      x: Array.from(args.x),
-      y: Array.from(args.y),
+      x: Array.from(input.data),
+      y: target ? Array.from(target.data) : [],
       batch: args.batch,
-      ...(args.sampleWeight ? { sampleWeight: Array.from(args.sampleWeight) } : {}),
+      shape: [...input.shape],
+      ...(input.mask ? { mask: Array.from(input.mask) } : {}),
+      ...(target?.sampleWeight ? { sampleWeight: Array.from(target.sampleWeight) } : {}),
       ...(args.learningRate !== undefined ? { learningRate: args.learningRate } : {}),
     };
   }
 
   private result(loss: number, batch: number): Promise<StepResult> {
-    const metrics = this.compiled[this.compiled.length - 1].metrics.map(() => this.script.metric ?? 0.25);
-    return new Promise((resolve) => setImmediate(() => resolve({ loss, metrics, count: batch })));
+    const spec = this.compiled[this.compiled.length - 1];
+    const outputs = spec.losses.map((l) => (l ? { loss, metrics: l.metrics.map(() => this.script.metric ?? 0.25), count: batch } : null));
+    return new Promise((resolve) => setImmediate(() => resolve({ loss, count: batch, outputs })));
   }
 
   trainStep(args: StepArgs): Promise<StepResult> {
@@ -64,20 +75,34 @@ export class FakeNativeModel implements NativeModel {
     return this.result(this.script.trainLoss ? this.script.trainLoss(k, args) : 1 / (k + 1), args.batch);
   }
 
+  computeGradients(args: StepArgs): Promise<StepResult> {
+    return this.trainStep(args);
+  }
+
+  applyGradients(): Promise<void> {
+    return Promise.resolve();
+  }
+
   evaluateStep(args: StepArgs): Promise<StepResult> {
     const k = this.evalSteps.length;
     this.evalSteps.push(this.record(args));
     return this.result(this.script.evalLoss ? this.script.evalLoss(k, args) : 0.5, args.batch);
   }
 
-  predict(args: { x: Int32Array | Float32Array; batch: number }): Promise<Float32Array> {
+  /** Each output element is its sample's first input value; output shapes as the spec's (free axes: the input's time axis). */
+  predict(args: StepArgs): Promise<OutputBatch[]> {
     this.predictCalls++;
-    const per = this.outputShape().reduce((a, b) => a * b, 1);
-    const rowIn = args.x.length / args.batch;
-    const out = new Float32Array(args.batch * per);
-    // Each output element is its sample's first input value.
-    for (let b = 0; b < args.batch; b++) out.fill(args.x[b * rowIn], b * per, (b + 1) * per);
-    return Promise.resolve(out);
+    const x = args.inputs[0];
+    const rowIn = x.data.length / args.batch;
+    return Promise.resolve(
+      this.outputShapes().map((s) => {
+        const shape = s.map((d) => (d === null ? x.shape[0] : d));
+        const per = shape.reduce((a, b) => a * b, 1);
+        const data = new Float32Array(args.batch * per);
+        for (let b = 0; b < args.batch; b++) data.fill(x.data[b * rowIn], b * per, (b + 1) * per);
+        return { data, shape };
+      }),
+    );
   }
 
   getWeights(): Float32Array[] {
@@ -88,12 +113,34 @@ export class FakeNativeModel implements NativeModel {
     this.weights = weights.map((w) => Float32Array.from(w));
   }
 
+  getGradients(): Float32Array[] {
+    return this.weights.map((w) => new Float32Array(w.length));
+  }
+
+  setGradients(): void {}
+
   resetStates(): void {
     this.resetCalls++;
   }
 
-  outputShape(): number[] {
-    return this.script.outputShape ?? [1];
+  outputShapes(): (number | null)[][] {
+    return this.spec.outputs.map(() => this.script.outputShape ?? [1]);
+  }
+
+  getOptimizerState(): OptimizerState {
+    return { step: this.trainSteps.length, iterations: this.trainSteps.length, slots: this.slots };
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.slots = state.slots;
+  }
+
+  memory(): { bytes: number; allocations: number } {
+    return { bytes: 0, allocations: 0 };
+  }
+
+  dispose(): void {
+    this.disposed = true;
   }
 }
 

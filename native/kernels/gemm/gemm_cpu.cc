@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/dispatch.h"
 #include "runtime/thread_pool.h"
 
@@ -312,4 +313,30 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 }
 
 }  // namespace cpu
+}  // namespace recurrent
+
+// ---- The CPU backend's GEMM ops.
+namespace recurrent {
+
+void CpuBackend::gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                      int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  cpu::sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// Many small products (Dot on per-sample matrices) are split over the pool one product
+// per chunk, each running single-threaded inside it; large ones run one after another,
+// each split inside sgemm. Either way each product's bits are sgemm's.
+void CpuBackend::gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                              int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta,
+                              float* c, int64_t ldc, int64_t stride_c, int64_t count) {
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      cpu::sgemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+                 c + i * stride_c, ldc);
+  };
+  const double work = double(m) * double(n) * double(k);
+  if (work < double(1 << 18)) parallel_for_each_range(count, 1, [&](int64_t b, int64_t e) { run(b, e); });
+  else run(0, count);
+}
+
 }  // namespace recurrent

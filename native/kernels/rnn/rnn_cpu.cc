@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/gemm_bf16.h"
@@ -668,4 +669,21 @@ void rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwa
 }
 
 }  // namespace cpu
+}  // namespace recurrent
+
+// ---- The CPU backend's recurrent layer op: the functions above.
+namespace recurrent {
+
+int64_t CpuBackend::rnn_cache_size(const RnnConfig& config) { return cpu::rnn_cache_size(config); }
+
+void CpuBackend::rnn_forward(const RnnConfig& config, const RnnWeights<float>& weights, const RnnForwardIO<float>& io,
+                             float* cache) {
+  cpu::rnn_forward(config, weights, io, cache);
+}
+
+void CpuBackend::rnn_backward(const RnnConfig& config, const RnnWeights<float>& weights,
+                              const RnnForwardIO<float>& inputs, const float* cache, const RnnBackwardIO<float>& grads) {
+  cpu::rnn_backward(config, weights, inputs, cache, grads);
+}
+
 }  // namespace recurrent

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/bfloat16.h"
+#include "kernels/reference_backend.h"
 
 namespace recurrent {
 namespace {
@@ -387,6 +388,101 @@ void rnn_backward_reference(const RnnConfig& config, const RnnWeights<double>& w
     layer.forward_sample(replay, b, &trace);
     layer.backward_sample(inputs, io, b, trace);
   }
+}
+
+}  // namespace recurrent
+
+// ---- The reference backend's recurrent layer op: the float tensors widened to double,
+// the layer above, the results rounded back. Backward replays the forward pass from its
+// inputs, so the op keeps no cache.
+namespace recurrent {
+namespace {
+
+std::vector<double> widen(const float* p, int64_t n) {
+  return p ? std::vector<double>(p, p + n) : std::vector<double>();
+}
+double* data_or_null(std::vector<double>& v) { return v.empty() ? nullptr : v.data(); }
+void narrow(const std::vector<double>& v, float* out) {
+  if (out) std::transform(v.begin(), v.end(), out, [](double d) { return static_cast<float>(d); });
+}
+
+// The double copies of a layer call's weights and inputs.
+struct WideCall {
+  std::vector<double> kernel, recurrent_kernel, bias, peephole, x, h0, c0, recurrent_mask;
+  RnnWeights<double> weights;
+  RnnForwardIO<double> io;
+
+  WideCall(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwardIO<float>& in) {
+    const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, GH = c.gates() * H;
+    kernel = widen(w.kernel, I * GH);
+    recurrent_kernel = widen(w.recurrent_kernel, H * GH);
+    bias = widen(w.bias, c.bias_size());
+    peephole = widen(c.peephole ? w.peephole : nullptr, 3 * H);
+    x = widen(in.x, B * T * I);
+    h0 = widen(in.h0, B * H);
+    c0 = widen(c.has_cell_state() ? in.c0 : nullptr, B * H);
+    recurrent_mask = widen(in.recurrent_mask, B * H);
+    weights.kernel = kernel.data();
+    weights.recurrent_kernel = recurrent_kernel.data();
+    weights.bias = data_or_null(bias);
+    weights.peephole = data_or_null(peephole);
+    io.x = x.data();
+    io.h0 = data_or_null(h0);
+    io.c0 = data_or_null(c0);
+    io.mask = in.mask;
+    io.recurrent_mask = data_or_null(recurrent_mask);
+  }
+};
+
+}  // namespace
+
+int64_t ReferenceBackend::rnn_cache_size(const RnnConfig&) { return 0; }
+
+void ReferenceBackend::rnn_forward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwardIO<float>& io,
+                                   float*) {
+  const int64_t B = c.batch, T = c.steps, H = c.units;
+  WideCall call(c, w, io);
+  std::vector<double> y(io.y ? B * T * H : 0), h_final(B * H), c_final(c.has_cell_state() ? B * H : 0);
+  call.io.y = data_or_null(y);
+  call.io.h_final = h_final.data();
+  call.io.c_final = data_or_null(c_final);
+  rnn_forward_reference(c, call.weights, call.io);
+  narrow(y, io.y);
+  narrow(h_final, io.h_final);
+  narrow(c_final, io.c_final);
+}
+
+void ReferenceBackend::rnn_backward(const RnnConfig& c, const RnnWeights<float>& w, const RnnForwardIO<float>& inputs,
+                                    const float*, const RnnBackwardIO<float>& g) {
+  const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, GH = c.gates() * H;
+  const bool lstm = c.has_cell_state();
+  WideCall call(c, w, inputs);
+  std::vector<double> dy = widen(g.dy, B * T * H), dh_final = widen(g.dh_final, B * H),
+                      dc_final = widen(lstm ? g.dc_final : nullptr, B * H);
+  // Outputs written (=) start at zero; accumulated ones (+=) start from the caller's.
+  std::vector<double> dx(g.dx ? B * T * I : 0), dh0(g.dh0 ? B * H : 0), dc0(g.dc0 && lstm ? B * H : 0);
+  std::vector<double> dkernel = widen(g.dkernel, I * GH), drecurrent = widen(g.drecurrent_kernel, H * GH),
+                      dbias = widen(g.dbias, c.bias_size()),
+                      dpeephole = widen(c.peephole ? g.dpeephole : nullptr, 3 * H);
+  RnnBackwardIO<double> wide;
+  wide.dy = data_or_null(dy);
+  wide.dh_final = data_or_null(dh_final);
+  wide.dc_final = data_or_null(dc_final);
+  wide.dx = data_or_null(dx);
+  wide.dh0 = data_or_null(dh0);
+  wide.dc0 = data_or_null(dc0);
+  wide.dkernel = data_or_null(dkernel);
+  wide.drecurrent_kernel = data_or_null(drecurrent);
+  wide.dbias = data_or_null(dbias);
+  wide.dpeephole = data_or_null(dpeephole);
+  rnn_backward_reference(c, call.weights, call.io, wide);
+  narrow(dx, g.dx);
+  narrow(dh0, g.dh0);
+  narrow(dc0, g.dc0);
+  narrow(dkernel, g.dkernel);
+  narrow(drecurrent, g.drecurrent_kernel);
+  narrow(dbias, g.dbias);
+  narrow(dpeephole, c.peephole ? g.dpeephole : nullptr);
 }
 
 }  // namespace recurrent

@@ -1,0 +1,32 @@
+// The plain loops of the embedding ops, shared by both backends (semantics:
+// kernels/backend.h). Ids are checked in [0, V) before any op sees them.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+namespace recurrent {
+namespace plain {
+
+// Rows [begin, end): y[i, :] = table[ids[i], :].
+inline void gather_rows(const float* table, const int32_t* ids, float* y, int64_t D, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i)
+    std::memcpy(y + i * D, table + int64_t(ids[i]) * D, sizeof(float) * static_cast<size_t>(D));
+}
+
+// All N rows in order: a repeated id sums its rows in ascending i, which fixes the bits,
+// so this loop is not split.
+inline void scatter_add_rows(const float* dy, const int32_t* ids, float* dtable, int64_t N, int64_t D) {
+  for (int64_t i = 0; i < N; ++i) {
+    float* row = dtable + int64_t(ids[i]) * D;
+    const float* g = dy + i * D;
+    for (int64_t d = 0; d < D; ++d) row[d] += g[d];
+  }
+}
+
+// Elements [begin, end).
+inline void mask_nonzero(const int32_t* ids, uint8_t* mask, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) mask[i] = ids[i] != 0;
+}
+
+}  // namespace plain
+}  // namespace recurrent
