@@ -132,6 +132,8 @@ export interface GraphSpec {
   outputs: number[];
   /** Seeds dropout masks (and nothing else: initial weights come from TypeScript). */
   seed: number;
+  /** 'bfloat16': every recurrent layer's matrix products on bfloat16 operands, float32 sums (default 'float32'). */
+  mixedPrecision?: 'float32' | 'bfloat16';
 }
 
 // Weights, per layer, in Keras order and shapes (getWeights/setWeights order):

@@ -1,5 +1,7 @@
 // recurrent: recurrent neural networks for Node.js.
 export { getIsa, setIsa, getNumThreads, setNumThreads, getFlushDenormals, setFlushDenormals, info } from './runtime';
+export { getMixedPrecision, setMixedPrecision } from './mixed_precision';
+export type { MixedPrecisionPolicy } from './mixed_precision';
 export type { Info } from './runtime';
 export { getMemoryLimit, setMemoryLimit } from './memory_limit';
 export type { Isa, RuntimeInfo, CudaDeviceInfo } from './native';

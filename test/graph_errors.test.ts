@@ -28,9 +28,10 @@ const base = around(lstm);
 
 const specCases: [string, unknown, Expect][] = [
   ['not an object', 42, type(/Model: expected a GraphSpec object, received 42/)],
-  ['an unknown GraphSpec key', { ...(base as object), inputShape: [3] }, type(/Model: the GraphSpec: unknown key 'inputShape' \(the keys are inputs, layers, nodes, outputs, seed\)/)],
+  ['an unknown GraphSpec key', { ...(base as object), inputShape: [3] }, type(/Model: the GraphSpec: unknown key 'inputShape' \(the keys are inputs, layers, nodes, outputs, seed, mixedPrecision\)/)],
   ['a missing GraphSpec key', { ...(base as object), seed: undefined }, type(/'seed' must be an integer in \[0, 9007199254740991\], received undefined/)],
   ['a seed that is not an integer', { ...(base as object), seed: 1.5 }, range(/'seed' must be an integer .*received 1.5/)],
+  ['an unknown mixed-precision policy', { ...(base as object), mixedPrecision: 'float16' }, range(/'mixedPrecision' must be one of 'float32', 'bfloat16', received 'float16'/)],
   // Inputs.
   ['an unknown input key', chain({ ...floatInput('x', [4, 3]), mask: true } as never, [lstm]), type(/inputs\[0\]: unknown key 'mask'/)],
   ['an empty input name', chain(floatInput('', [4, 3]), [lstm]), range(/inputs\[0\]: 'name' must be a non-empty string, received ''/)],

@@ -1,6 +1,7 @@
 // loadModel(dir): a model from a directory written by model.save(),
 // callbacks.modelCheckpoint or TensorFlow.js (model.json + weights file): a Sequential
 // model for a Sequential topology, a functional one otherwise.
+import type { MixedPrecisionPolicy } from '../mixed_precision';
 import { Functional } from '../models/functional';
 import type { Model } from '../models/model';
 import type { Backend } from '../models/native_model';
@@ -12,6 +13,8 @@ import { modelFromJson } from './topology';
 export interface LoadModelOptions {
   /** Where the native graph runs (default: the CPU addon, or RECURRENT_BACKEND). */
   backend?: Backend;
+  /** The loaded model's mixed-precision policy (default: setMixedPrecision's); it is not saved. */
+  mixedPrecision?: MixedPrecisionPolicy;
 }
 
 /**
@@ -21,11 +24,11 @@ export interface LoadModelOptions {
  */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<Model> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('loadModel(dir): dir must be a non-empty path');
-  const o = checkedOptions('loadModel', options, ['backend']);
+  const o = checkedOptions('loadModel', options, ['backend', 'mixedPrecision']);
   const what = `loadModel(${dir})`;
   const files = await readModelFilesAsync(dir);
   const parsed = modelFromJson(files.topology, what);
-  const common = { name: parsed.name, ...(files.seed !== undefined ? { seed: files.seed } : {}), ...(o.backend ? { backend: o.backend } : {}) };
+  const common = { name: parsed.name, ...(files.seed !== undefined ? { seed: files.seed } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.mixedPrecision !== undefined ? { mixedPrecision: o.mixedPrecision } : {}) };
   const model =
     parsed.kind === 'sequential'
       ? new Sequential(parsed.layers, { ...common, ...(parsed.inputShape && !parsed.layers[0].inputShape ? { inputShape: parsed.inputShape } : {}) })

@@ -31,7 +31,7 @@ export class Functional extends Model {
   private readonly modelGraph: ModelGraph;
 
   constructor(config: FunctionalConfig) {
-    const c = checkedOptions('model', config, ['inputs', 'outputs', 'name', 'seed', 'backend']);
+    const c = checkedOptions('model', config, ['inputs', 'outputs', 'name', 'seed', 'backend', 'mixedPrecision']);
     const { inputs, outputs, ...rest } = c;
     super(rest, c.name ?? modelName('functional'));
     if (inputs === undefined || outputs === undefined) throw new TypeError(`${this.name}: model({ inputs, outputs }) needs both`);

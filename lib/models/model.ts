@@ -22,6 +22,7 @@ import { countParams, initializeWeights, NativeRuntime, weightInfos } from './na
 import type { SymbolicTensor } from './symbolic_tensor';
 import type { ModelFiles } from '../io/model_files';
 import { exportKerasWeights, importKeras2Weights, importKerasWeights } from '../io/keras_weights';
+import { checkedPolicy, getMixedPrecision, MixedPrecisionPolicy } from '../mixed_precision';
 import { Persistence, resumeModel, restoreModel, saveModel, SaveOptions } from './model_saving';
 
 export type { SaveOptions };
@@ -32,6 +33,11 @@ export interface ModelConfig {
   seed?: number;
   /** Where the native graph runs (default: the CPU addon, or RECURRENT_BACKEND). */
   backend?: Backend;
+  /**
+   * 'bfloat16': the recurrent layers' matrix products take bfloat16 operands with float32
+   * sums (AMX or AVX512-BF16 CPUs); default: setMixedPrecision's policy ('float32').
+   */
+  mixedPrecision?: MixedPrecisionPolicy;
 }
 
 /** What x, y and their companions may be: one array, a list per input/output, or an object by name. */
@@ -130,6 +136,8 @@ export abstract class Model implements TrainingModel {
   readonly name: string;
   stopTraining = false;
   protected readonly backend: Backend;
+  /** The mixed-precision policy of this model's recurrent layers. */
+  readonly mixedPrecision: MixedPrecisionPolicy;
   private currentSeed: number;
   private runtime: NativeRuntime | undefined;
   private compiledState: Compiled | undefined;
@@ -140,7 +148,7 @@ export abstract class Model implements TrainingModel {
   private disposed = false;
 
   protected constructor(config: ModelConfig, defaultName: string) {
-    const c = checkedOptions(defaultName, config, ['name', 'seed', 'backend']);
+    const c = checkedOptions(defaultName, config, ['name', 'seed', 'backend', 'mixedPrecision']);
     if (c.name !== undefined && (typeof c.name !== 'string' || c.name.length === 0)) throw new TypeError(`${defaultName}: name must be a non-empty string, received ${describe(c.name)}`);
     this.name = c.name ?? defaultName;
     if (c.seed !== undefined && (typeof c.seed !== 'number' || !Number.isFinite(c.seed))) {
@@ -151,6 +159,7 @@ export abstract class Model implements TrainingModel {
       throw new TypeError(`${this.name}: backend must be a Backend (cpuBackend, ...), received ${describe(c.backend)}`);
     }
     this.backend = c.backend ?? defaultBackend();
+    this.mixedPrecision = c.mixedPrecision === undefined ? getMixedPrecision() : checkedPolicy(c.mixedPrecision, this.name);
   }
 
   // ---- The graph.
@@ -227,7 +236,7 @@ export abstract class Model implements TrainingModel {
     if (!this.runtime) {
       const graph = this.graph();
       initializeWeights(graph.weightLayers, this.seed);
-      const runtime = new NativeRuntime(graph, this.backend, this.seed);
+      const runtime = new NativeRuntime(graph, this.backend, this.seed, this.mixedPrecision);
       if (this.compiledState) runtime.compile(compileSpec(this.compiledState));
       this.runtime = runtime;
       if (this.pendingOptimizer) this.applyOptimizerState(this.pendingOptimizer);

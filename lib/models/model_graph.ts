@@ -7,6 +7,7 @@ import { InputLayer } from '../layers/input_layer';
 import type { Layer, TensorType } from '../layers/layer';
 import { DType, formatShape, Shape } from '../tensor';
 import { LayerNode, SymbolicTensor } from './symbolic_tensor';
+import type { MixedPrecisionPolicy } from '../mixed_precision';
 
 export class ModelGraph {
   /** Nodes in a topological order, input nodes first. */
@@ -125,7 +126,7 @@ export class ModelGraph {
   }
 
   /** The native graph. */
-  toSpec(seed: number): GraphSpec {
+  toSpec(seed: number, mixedPrecision: MixedPrecisionPolicy = 'float32'): GraphSpec {
     const ids = new Map<SymbolicTensor, number>();
     this.inputs.forEach((t, i) => ids.set(t, i));
     const layers = this.weightLayers;
@@ -147,6 +148,7 @@ export class ModelGraph {
       nodes,
       outputs: this.outputs.map((t) => ids.get(t) as number),
       seed,
+      mixedPrecision,
     };
   }
 }

@@ -11,6 +11,7 @@ import { deriveSeed, SeededRandom } from '../random';
 import { shapeSize } from '../tensor';
 import type { ModelGraph } from './model_graph';
 import type { Backend } from './native_model';
+import type { MixedPrecisionPolicy } from '../mixed_precision';
 
 export class NativeRuntime implements WeightOwner {
   private readonly native: NativeModel;
@@ -27,11 +28,12 @@ export class NativeRuntime implements WeightOwner {
     readonly graph: ModelGraph,
     backend: Backend,
     seed: number,
+    mixedPrecision: MixedPrecisionPolicy,
   ) {
     this.layers = graph.weightLayers;
     this.counts = this.layers.map((l) => l.weights().length);
     this.trainedLayers = this.layers.filter((l, i) => l.trainable && this.counts[i] > 0);
-    this.native = backend.createModel(graph.toSpec(seed));
+    this.native = backend.createModel(graph.toSpec(seed, mixedPrecision));
   }
 
   /** The NativeModel, with every layer's current weights in place. */

@@ -40,6 +40,8 @@ struct RecurrentSpec {
   bool stateful = false;
   bool trainable = true;
   Regularizer kernel_regularizer, recurrent_regularizer, bias_regularizer;
+  // The model's policy (GraphSpec.mixedPrecision), given to every recurrent layer.
+  MixedPrecision mixed_precision = MixedPrecision::None;
 
   // Final states it outputs with returnState: h, and c for LSTM.
   int state_count() const { return cell == CellType::Lstm ? 2 : 1; }
@@ -101,6 +103,7 @@ struct GraphSpec {
   std::vector<NodeSpec> nodes;
   std::vector<int64_t> outputs;
   uint64_t seed = 0;
+  MixedPrecision mixed_precision = MixedPrecision::None;  // every recurrent layer's products
 };
 
 struct OutputLossSpec {

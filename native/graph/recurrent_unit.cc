@@ -22,6 +22,7 @@ RecurrentUnit::RecurrentUnit(const RecurrentSpec& spec, const Layer& owner, size
   base_.reset_after = spec.reset_after;
   base_.peephole = spec.peephole;
   base_.go_backwards = spec.go_backwards;
+  base_.mixed_precision = spec.mixed_precision;
 }
 
 void RecurrentUnit::declare(int64_t I, std::vector<WeightDecl>* weights) {

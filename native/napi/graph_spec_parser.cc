@@ -264,7 +264,7 @@ std::vector<Spec> named_list(const Napi::Array& a, const char* list, const char*
 }  // namespace
 
 graph::GraphSpec parse_graph_spec(const Napi::Value& value) {
-  SpecReader r(value, "Model: the GraphSpec", {"inputs", "layers", "nodes", "outputs", "seed"});
+  SpecReader r(value, "Model: the GraphSpec", {"inputs", "layers", "nodes", "outputs", "seed", "mixedPrecision"});
   graph::GraphSpec g;
   g.inputs = named_list<graph::InputSpec>(r.array("inputs"), "inputs", "input", input_spec);
   g.layers = named_list<LayerSpec>(r.array("layers"), "layers", "layer", layer_spec);
@@ -279,6 +279,9 @@ graph::GraphSpec parse_graph_spec(const Napi::Value& value) {
   }
   g.outputs = value_ids(r, "outputs");
   g.seed = static_cast<uint64_t>(r.integer("seed", 0, (int64_t(1) << 53) - 1));
+  const MixedPrecision policies[] = {MixedPrecision::None, MixedPrecision::Bfloat16};
+  if (r.has("mixedPrecision")) g.mixed_precision = policies[r.one_of("mixedPrecision", {"float32", "bfloat16"})];
+  for (LayerSpec& l : g.layers) l.forward.mixed_precision = l.backward.mixed_precision = g.mixed_precision;
   return g;
 }
 

@@ -15,6 +15,7 @@
 
 #include "graph/model.h"
 #include "kernels/backends.h"
+#include "kernels/gemm/gemm_bf16.h"
 #include "napi/arguments.h"
 #include "napi/bindings.h"
 #include "napi/graph_spec_parser.h"
@@ -112,6 +113,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                             (info.Length() < 1 ? std::string("nothing") : describe(info[0]))};
       const graph::GraphSpec spec = parse_graph_spec(info[0]);
       const std::string backend = parse_model_options(info.Length() > 1 ? info[1] : env.Undefined());
+      if (spec.mixed_precision == MixedPrecision::Bfloat16 && backend == "cpu" && !cpu::bf16_available())
+        throw ArgumentError{"Model: mixedPrecision 'bfloat16' needs bfloat16 kernels: " + cpu::bf16_unavailable_reason(),
+                            true};
       model_ = std::make_unique<graph::Model>(spec, make_backend(backend));
     } catch (const ArgumentError& e) {
       if (e.range) throw Napi::RangeError::New(env, e.message);
