@@ -8,4 +8,16 @@ if (!Array.isArray(value)) {
   process.stderr.write(`native/sources.js: no list named '${key}' in native/sources.json\n`);
   process.exit(1);
 }
-process.stdout.write(value.join(' '));
+// The AMX flags only where the compiler knows them (GCC 11 and later): without them
+// isa_amx.cc builds no AMX level and the binary says so (runtime isaBuilt).
+function compilerAccepts(flags) {
+  const { spawnSync } = require('node:child_process');
+  const cxx = process.env.CXX || 'c++';
+  const r = spawnSync(cxx, [...flags, '-x', 'c++', '-fsyntax-only', '-'], { input: 'int main() { return 0; }\n', stdio: ['pipe', 'ignore', 'ignore'] });
+  return r.status === 0;
+}
+let out = value;
+if (key === 'flags.amx' && !compilerAccepts(['-mamx-tile', '-mamx-bf16'])) {
+  out = value.filter((f) => f !== '-mamx-tile' && f !== '-mamx-bf16');
+}
+process.stdout.write(out.join(' '));

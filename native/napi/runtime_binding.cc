@@ -2,6 +2,7 @@
 #include <string>
 
 #include "kernels/cpu/dispatch.h"
+#include "kernels/gemm/gemm_bf16_kernels.h"
 #include "napi/arguments.h"
 #include "napi/bindings.h"
 #include "runtime/thread_pool.h"
@@ -27,7 +28,7 @@ Napi::Value runtime_info(const Napi::CallbackInfo& info) {
     built.Set(1u, "avx2");
     built.Set(2u, "avx512");
     built.Set(3u, "avx512bf16");
-    built.Set(4u, "amx");
+    if (cpu::amx_kernels_built()) built.Set(4u, "amx");
 #endif
     out.Set("isaBuilt", built);
     out.Set("threads", num_threads());

@@ -1,5 +1,7 @@
 #include "runtime/cpu_features.h"
 
+#include "kernels/gemm/gemm_bf16_kernels.h"  // amx_kernels_built()
+
 #include <cstdint>
 #include <cstring>
 
@@ -97,7 +99,7 @@ bool isa_supported(Isa isa) {
     case Isa::Avx2: return cpu_features().avx2_fma;
     case Isa::Avx512: return cpu_features().avx512;
     case Isa::Avx512Bf16: return cpu_features().avx512_bf16;
-    case Isa::Amx: return cpu_features().amx_bf16;
+    case Isa::Amx: return cpu_features().amx_bf16 && cpu::amx_kernels_built();
 #endif
     default: return false;
   }

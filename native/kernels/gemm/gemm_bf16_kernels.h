@@ -40,6 +40,8 @@ struct Bf16Kernels {
 #if defined(RECURRENT_HAVE_X86_ISAS)
 const Bf16Kernels& bf16_kernels_avx512();
 const Bf16Kernels& bf16_kernels_amx();
+// Whether this binary has the AMX level (its compiler knew -mamx-tile and -mamx-bf16).
+bool amx_kernels_built();
 #endif
 
 }  // namespace cpu
