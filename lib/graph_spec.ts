@@ -264,7 +264,7 @@ export interface NativeModelOptions {
   backend?: string;
 }
 
-/** The native model object (created by `new binding.Model(spec, options)`). */
+/** The native model object (made by `binding.Model.create(spec, options, compileSpec)`, off the main thread, or `new binding.Model(spec, options)`). */
 export interface NativeModel {
   compile(spec: CompileSpec): void;
   /** Forward, losses, backward, clip, update on one batch, on a worker thread. */
@@ -299,6 +299,20 @@ export interface NativeModel {
   getOptimizerState(): OptimizerState;
   /** Restores a state from getOptimizerState; checks the slot count, lengths and finiteness first. */
   setOptimizerState(state: OptimizerState): void;
+  /** Each optimizer slot's length, getOptimizerState order (2 per weight; 0 where the optimizer keeps none). Throws before compile. */
+  slotSizes(): number[];
+  /**
+   * Copies `values` into [offset, offset + values.length) of weight `index` or of optimizer
+   * slot `index` (slotSizes order; slot values must be finite): a large model's weights
+   * arrive piece by piece, so no single call holds the event loop long.
+   */
+  writeValues(kind: 'weight' | 'slot', index: number, offset: number, values: Float32Array): void;
+  /** Fills `out` with [offset, offset + out.length) of weight `index` or optimizer slot `index`. */
+  readValues(kind: 'weight' | 'slot', index: number, offset: number, out: Float32Array): void;
+  /** The counters of setOptimizerState alone (its slots written with writeValues). */
+  setOptimizerCounters(counters: { step: number; iterations: number }): void;
+  /** The counters of getOptimizerState alone (its slots read with readValues). */
+  optimizerCounters(): { step: number; iterations: number };
   /** Native memory held now (values, gradients, optimizer slots, workspaces) and allocations made since creation (steady-state steps make none). */
   memory(): { bytes: number; allocations: number };
   /** Frees the native memory now; every later call throws. */

@@ -11,7 +11,7 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { GraphSpec, NativeModel, NativeModelOptions } from './graph_spec';
+import type { CompileSpec, GraphSpec, NativeModel, NativeModelOptions } from './graph_spec';
 import { detectLibc, platformPackage, type PlatformPackage } from './platform_package';
 
 /**
@@ -162,8 +162,13 @@ export interface CpuBinding {
   rnnReference(args: RnnLayerArgs<Float64Array>): RnnLayerResult<Float64Array>;
   /** The fast float32 layer op on a worker thread; refused when its estimate exceeds memoryLimitBytes. */
   rnnLayer(args: RnnLayerArgs<Float32Array>, limits?: { memoryLimitBytes?: number }): Promise<RnnLayerResult<Float32Array>>;
-  /** A Sequential model in native memory (native/graph): layers, gradients, optimizer state. */
-  Model: new (spec: GraphSpec, options?: NativeModelOptions) => NativeModel;
+  /**
+   * A model in native memory (native/graph): values, gradients, optimizer state. `create`
+   * parses the spec (and compile spec) on the main thread and allocates on a worker.
+   */
+  Model: (new (spec: GraphSpec, options?: NativeModelOptions) => NativeModel) & {
+    create(spec: GraphSpec, options: NativeModelOptions, compile: CompileSpec | null): Promise<NativeModel>;
+  };
   [name: string]: unknown;
 }
 

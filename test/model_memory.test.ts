@@ -64,6 +64,8 @@ test.serial('a 100 MB model trains, saves, loads and first-predicts with the eve
     const phase = async (name: string, body: () => Promise<unknown>) => {
       const h = monitorEventLoopDelay({ resolution: 5 });
       h.enable();
+      // Let the histogram's timer run first: a phase that blocks at once is then measured, not missed.
+      await new Promise((r) => setTimeout(r, 20));
       const start = performance.now();
       await body();
       // A short tail, so a phase that blocked throughout still has samples.

@@ -3,9 +3,13 @@
 // the layer remembers which copy is current: its own `values` (before any native model, or
 // after setWeights), or the native model of the model that changed them last (`owner`).
 // `version` counts the changes, so a model can tell whether its copy is stale.
+import type { Pacer } from '../models/event_loop_pieces';
+
 export interface WeightOwner {
   /** The layer's current values, read from the owner's native model. */
   readLayerWeights(layer: object): Float32Array[];
+  /** The same, read piece by piece (the event loop runs between pieces). */
+  readLayerWeightsInPieces(layer: object, pacer: Pacer): Promise<Float32Array[]>;
 }
 
 export class LayerWeightState {
@@ -37,5 +41,14 @@ export class LayerWeightState {
   current(layer: object): Float32Array[] | undefined {
     if (this.owner) return this.owner.readLayerWeights(layer);
     return this.values;
+  }
+
+  /** New arrays holding the current values, copied piece by piece (for a save: its writer takes them). */
+  async copyInPieces(layer: object, pacer: Pacer): Promise<Float32Array[] | undefined> {
+    if (this.owner) return this.owner.readLayerWeightsInPieces(layer, pacer);
+    if (!this.values) return undefined;
+    const out: Float32Array[] = [];
+    for (const v of this.values) out.push(await pacer.copy(v));
+    return out;
   }
 }

@@ -18,6 +18,7 @@ import { MaskLike, ModelData, PerName, prepareInputs, prepareMasks, prepareSampl
 import { datasetBatches, DatasetLike, DatasetBatch } from './dataset';
 import type { ModelGraph } from './model_graph';
 import { Backend, defaultBackend } from './native_model';
+import { Pacer } from './event_loop_pieces';
 import { countParams, initializeWeights, NativeRuntime, weightInfos } from './native_runtime';
 import type { SymbolicTensor } from './symbolic_tensor';
 import type { ModelFiles } from '../io/model_files';
@@ -140,6 +141,10 @@ export abstract class Model implements TrainingModel {
   readonly mixedPrecision: MixedPrecisionPolicy;
   private currentSeed: number;
   private runtime: NativeRuntime | undefined;
+  /** The native model being made (off the main thread), while it is. */
+  private making: Promise<void> | undefined;
+  /** Counts the changes that make a native model being made stale (a new graph, dispose). */
+  private runtimeEpoch = 0;
   private compiledState: Compiled | undefined;
   /** Optimizer state read from a file, put into the native model when it is made. */
   private pendingOptimizer: { state: OptimizerState; iterations: number } | undefined;
@@ -171,6 +176,7 @@ export abstract class Model implements TrainingModel {
   protected graphChanged(): void {
     this.runtime?.release();
     this.runtime = undefined;
+    this.runtimeEpoch++;
   }
 
   /** Seeds initial weights, shuffling and dropout. */
@@ -230,30 +236,65 @@ export abstract class Model implements TrainingModel {
     return weightInfos(this.weightLayers());
   }
 
-  /** The native model, made on first use (and given the current weights). */
-  protected native(): NativeRuntime {
-    if (this.disposed) throw new Error(`${this.name}: the model was disposed`);
-    if (!this.runtime) {
-      const graph = this.graph();
-      initializeWeights(graph.weightLayers, this.seed);
-      const runtime = new NativeRuntime(graph, this.backend, this.seed, this.mixedPrecision);
-      if (this.compiledState) runtime.compile(compileSpec(this.compiledState));
-      this.runtime = runtime;
-      if (this.pendingOptimizer) this.applyOptimizerState(this.pendingOptimizer);
+  /**
+   * The native model, made on first use and given the current weights and any optimizer
+   * state a file gave. Making it keeps the event loop free: the native memory is allocated
+   * on a worker, the weights and slots are written in pieces between turns of the loop.
+   */
+  private async native(): Promise<NativeRuntime> {
+    for (;;) {
+      if (this.disposed) throw new Error(`${this.name}: the model was disposed`);
+      if (this.runtime) return this.runtime;
+      this.making ??= this.makeRuntime().finally(() => {
+        this.making = undefined;
+      });
+      await this.making;
     }
-    return this.runtime;
   }
 
+  /** Makes the native model; leaves it unset when the graph changed or the model was disposed meanwhile (native() then tries again). */
+  private async makeRuntime(): Promise<void> {
+    const epoch = this.runtimeEpoch;
+    const graph = this.graph();
+    initializeWeights(graph.weightLayers, this.seed);
+    const compiled = this.compiledState;
+    const runtime = await NativeRuntime.create(graph, this.backend, this.seed, this.mixedPrecision, compiled && compileSpec(compiled));
+    try {
+      const pending = this.pendingOptimizer;
+      if (pending && compiled) await runtime.setOptimizerStateInPieces(pending.state);
+      if (epoch !== this.runtimeEpoch) {
+        runtime.release();
+        return;
+      }
+      // compile() or restoreOptimizer() while it was made: as they would have done to it.
+      if (this.compiledState !== compiled && this.compiledState) runtime.compile(compileSpec(this.compiledState));
+      this.runtime = runtime;
+      if (pending && this.pendingOptimizer === pending && this.compiledState === compiled) {
+        (compiled as Compiled).optimizer.iterations = pending.iterations;
+        this.pendingOptimizer = undefined;
+      } else if (this.pendingOptimizer) {
+        this.applyOptimizerState(this.pendingOptimizer);
+      }
+    } catch (e) {
+      if (this.runtime === runtime) this.runtime = undefined;
+      runtime.release();
+      throw e;
+    }
+  }
+
+  /** The steps of fit, evaluate and predict, on the native model (made by the first step when there is none yet). */
   private runner(): StepRunner {
-    const runtime = this.native();
+    if (this.disposed) throw new Error(`${this.name}: the model was disposed`);
+    this.graph();
     return {
       train: async (args) => {
+        const runtime = this.runtime ?? (await this.native());
         const result = await runtime.current().trainStep(args);
         runtime.trained();
         return result;
       },
-      evaluate: (args) => runtime.current().evaluateStep(args),
-      predict: (args) => runtime.current().predict(args),
+      evaluate: async (args) => (this.runtime ?? (await this.native())).current().evaluateStep(args),
+      predict: async (args) => (this.runtime ?? (await this.native())).current().predict(args),
     };
   }
 
@@ -266,6 +307,20 @@ export abstract class Model implements TrainingModel {
     initializeWeights(layers, this.seed);
     const values = layers.flatMap((l) => l.weightState.current(l) as Float32Array[]);
     return values.map((v, i) => new Tensor(Float32Array.from(v), list[i].info.shape));
+  }
+
+  /** New arrays of all weights (getWeights order), copied piece by piece so a large model's save keeps the event loop free. */
+  private async weightsInPieces(): Promise<Float32Array[]> {
+    const layers = this.weightLayers();
+    initializeWeights(layers, this.seed);
+    const pacer = new Pacer();
+    const out: Float32Array[] = [];
+    for (const l of layers) {
+      const values = await l.weightState.copyInPieces(l, pacer);
+      if (!values) throw new Error(`internal: layer '${l.name}' has no weights`);
+      out.push(...values);
+    }
+    return out;
   }
 
   /** Replaces all weights (Keras order); each must match its weight's shape (a flat array its size). */
@@ -337,6 +392,7 @@ export abstract class Model implements TrainingModel {
     if (this.disposed) return;
     this.runtime?.release();
     this.runtime = undefined;
+    this.runtimeEpoch++;
     this.disposed = true;
   }
 
@@ -585,6 +641,19 @@ export abstract class Model implements TrainingModel {
     return this.pendingOptimizer;
   }
 
+  /** As optimizerSnapshot, in new arrays read piece by piece (a save's writer takes them). */
+  private async optimizerSnapshotInPieces(): Promise<{ state: OptimizerState; iterations: number } | undefined> {
+    const c = this.compiledState;
+    if (!c) return undefined;
+    if (this.runtime) return { state: await this.runtime.optimizerStateInPieces(), iterations: c.optimizer.iterations };
+    const pending = this.pendingOptimizer;
+    if (!pending) return undefined;
+    const pacer = new Pacer();
+    const slots: Float32Array[] = [];
+    for (const s of pending.state.slots) slots.push(await pacer.copy(s));
+    return { state: { ...pending.state, slots }, iterations: pending.iterations };
+  }
+
   /** Restores an optimizer state (now, or when the native model is made). */
   restoreOptimizer(saved: { state: OptimizerState; iterations: number } | undefined): void {
     this.pendingOptimizer = saved;
@@ -613,17 +682,21 @@ export abstract class Model implements TrainingModel {
 
   /** What saving and loading read and restore (model_saving.ts). */
   private persistence(): Persistence {
+    const model = this;
     return {
       name: this.name,
       seed: this.seed,
       layers: this.weightLayers(),
       topology: () => this.topology(),
-      weights: () => this.getWeights().map((t) => t.data as Float32Array),
+      weights: () => this.weightsInPieces(),
       setWeights: (values) => this.adoptWeights(values),
-      compiled: this.compiledState,
+      // A getter: restoring compiles the model, then asks whether it is compiled.
+      get compiled() {
+        return model.compiledState;
+      },
       compile: (config) => this.compile(config),
       position: this.position,
-      optimizer: () => this.optimizerSnapshot(),
+      optimizer: () => this.optimizerSnapshotInPieces(),
       restoreOptimizer: (saved) => this.restoreOptimizer(saved),
       reseed: (seed) => this.reseed(seed),
     };

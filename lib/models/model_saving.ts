@@ -18,12 +18,14 @@ export interface Persistence {
   /** Layers with weights, in getWeights order. */
   layers: Layer[];
   topology(): unknown;
-  weights(): Float32Array[];
+  /** New arrays of the current weights (the writer transfers them to its worker), read piece by piece. */
+  weights(): Promise<Float32Array[]>;
   setWeights(values: Float32Array[]): void;
   compiled: Compiled | undefined;
   compile(config: CompileConfig): void;
   position: { epoch: number; batch: number };
-  optimizer(): { state: OptimizerState; iterations: number } | undefined;
+  /** The optimizer state in new arrays (as weights()), or undefined before compile. */
+  optimizer(): Promise<{ state: OptimizerState; iterations: number } | undefined>;
   restoreOptimizer(saved: { state: OptimizerState; iterations: number } | undefined): void;
   reseed(seed: number): void;
 }
@@ -46,20 +48,19 @@ function savedCompile(c: Compiled): SavedCompile {
   };
 }
 
-export function modelFiles(m: Persistence, includeOptimizer: boolean): ModelFilesToWrite {
+export async function modelFiles(m: Persistence, includeOptimizer: boolean): Promise<ModelFilesToWrite> {
   const files: ModelFilesToWrite = {
     topology: m.topology(),
     entries: weightEntries(m.layers),
-    values: m.weights(),
+    values: await m.weights(),
     seed: m.seed,
     generatedBy: `recurrent ${packageVersion()}`,
   };
   if (m.compiled) files.compile = savedCompile(m.compiled);
   if (includeOptimizer && m.compiled) {
     files.position = { ...m.position };
-    const snapshot = m.optimizer();
-    // Copies: the writer transfers the arrays it is given to its worker thread.
-    if (snapshot) files.optimizer = { ...snapshot, state: { ...snapshot.state, slots: snapshot.state.slots.map((s) => s.slice()) } };
+    const snapshot = await m.optimizer();
+    if (snapshot) files.optimizer = snapshot;
   }
   return files;
 }
@@ -78,7 +79,7 @@ export async function saveModel(m: Persistence, dir: string, options: SaveOption
     throw new TypeError(`${m.name}: save: includeOptimizer must be a boolean, received ${describe(options.includeOptimizer)}`);
   }
   // Off the main thread: a large model's write does not stop the event loop.
-  await writeModelFilesAsync(dir, modelFiles(m, options.includeOptimizer ?? true));
+  await writeModelFilesAsync(dir, await modelFiles(m, options.includeOptimizer ?? true));
 }
 
 function compileFromSaved(c: SavedCompile): CompileConfig {

@@ -2,32 +2,36 @@
 // backend runs the addon's fast kernels; the reference backend the same graph with every
 // op in its plain double-precision form (slow: for checking results). Everything above
 // this file talks only to the NativeModel interface of lib/graph_spec.ts.
-import type { GraphSpec, NativeModel, NativeModelOptions } from '../graph_spec';
+import type { CompileSpec, GraphSpec, NativeModel, NativeModelOptions } from '../graph_spec';
 import { cpu } from '../native';
 import { describe } from '../options';
 
 export interface Backend {
   readonly name: string;
-  createModel(spec: GraphSpec): NativeModel;
+  /**
+   * A native model of the graph (compiled with `compile` when given). Its memory (every
+   * value, gradient and optimizer slot) is allocated off the main thread.
+   */
+  createModel(spec: GraphSpec, compile?: CompileSpec): Promise<NativeModel>;
 }
 
-function addonModel(spec: GraphSpec, options: NativeModelOptions): NativeModel {
+async function addonModel(spec: GraphSpec, options: NativeModelOptions, compile: CompileSpec | undefined): Promise<NativeModel> {
   const { binding, file } = cpu();
-  const Model = binding.Model as (new (spec: GraphSpec, options: NativeModelOptions) => NativeModel) | undefined;
-  if (typeof Model !== 'function') {
+  const Model = binding.Model as typeof binding.Model | undefined;
+  if (typeof Model !== 'function' || typeof Model.create !== 'function') {
     throw new Error(
-      `recurrent: the native addon at ${file} has no Model class (the native training graph); ` +
-        'it predates the graph or was built without it: rebuild it with npm run build:native',
+      `recurrent: the native addon at ${file} has no Model class (the native training graph) or no Model.create; ` +
+        'it predates them: rebuild it with npm run build:native',
     );
   }
-  return new Model(spec, options);
+  return Model.create(spec, options, compile ?? null);
 }
 
 /** The CPU: the per-ISA kernels and the thread pool. */
-export const cpuBackend: Backend = { name: 'cpu', createModel: (spec) => addonModel(spec, { backend: 'cpu' }) };
+export const cpuBackend: Backend = { name: 'cpu', createModel: (spec, compile) => addonModel(spec, { backend: 'cpu' }, compile) };
 
 /** Every op in its plain form, one thread, sums in double: the oracle the fast kernels are checked against. */
-export const referenceBackend: Backend = { name: 'reference', createModel: (spec) => addonModel(spec, { backend: 'reference' }) };
+export const referenceBackend: Backend = { name: 'reference', createModel: (spec, compile) => addonModel(spec, { backend: 'reference' }, compile) };
 
 const BACKENDS: Record<string, Backend> = { cpu: cpuBackend, reference: referenceBackend };
 

@@ -12,9 +12,9 @@ import { shapeSize } from '../tensor';
 import type { ModelGraph } from './model_graph';
 import type { Backend } from './native_model';
 import type { MixedPrecisionPolicy } from '../mixed_precision';
+import { Pacer } from './event_loop_pieces';
 
 export class NativeRuntime implements WeightOwner {
-  private readonly native: NativeModel;
   private readonly layers: Layer[];
   /** How many weights each layer has (in `layers` order). */
   private readonly counts: number[];
@@ -24,22 +24,65 @@ export class NativeRuntime implements WeightOwner {
   private readonly synced = new Map<Layer, number>();
   private disposed = false;
 
-  constructor(
+  private constructor(
     readonly graph: ModelGraph,
-    backend: Backend,
-    seed: number,
-    mixedPrecision: MixedPrecisionPolicy,
+    private readonly native: NativeModel,
   ) {
     this.layers = graph.weightLayers;
     this.counts = this.layers.map((l) => l.weights().length);
     this.trainedLayers = this.layers.filter((l, i) => l.trainable && this.counts[i] > 0);
-    this.native = backend.createModel(graph.toSpec(seed, mixedPrecision));
+  }
+
+  /**
+   * The native model of `graph` (compiled with `compile` when given), its memory allocated
+   * off the main thread and every layer's current weights written into it piece by piece.
+   */
+  static async create(graph: ModelGraph, backend: Backend, seed: number, mixedPrecision: MixedPrecisionPolicy, compile?: CompileSpec): Promise<NativeRuntime> {
+    const runtime = new NativeRuntime(graph, await backend.createModel(graph.toSpec(seed, mixedPrecision), compile));
+    try {
+      await runtime.writeStaleWeights();
+    } catch (e) {
+      runtime.release();
+      throw e;
+    }
+    return runtime;
+  }
+
+  private staleLayers(): Layer[] {
+    return this.layers.filter((l) => this.synced.get(l) !== l.weightState.version);
+  }
+
+  /** Writes every stale layer's current weights piece by piece (current() catches any that change meanwhile). */
+  private async writeStaleWeights(): Promise<void> {
+    const pacer = new Pacer();
+    for (const [i, layer] of this.layers.entries()) {
+      const version = layer.weightState.version;
+      if (this.synced.get(layer) === version) continue;
+      const values = layer.weightState.current(layer);
+      if (!values) throw new Error(`internal: layer '${layer.name}' has no weights`);
+      const first = this.firstWeight(i);
+      for (const [j, v] of values.entries()) {
+        await pacer.each(v.length, (start, end) => this.native.writeValues('weight', first + j, start, v.subarray(start, end)));
+      }
+      this.synced.set(layer, version);
+    }
+  }
+
+  /** The getWeights index of layer i's first weight. */
+  private firstWeight(i: number): number {
+    return this.counts.slice(0, i).reduce((a, b) => a + b, 0);
+  }
+
+  private layerIndex(layer: object): number {
+    const at = this.layers.indexOf(layer as Layer);
+    if (at < 0) throw new Error(`internal: layer is not in model ${this.graph.name}`);
+    return at;
   }
 
   /** The NativeModel, with every layer's current weights in place. */
   current(): NativeModel {
     if (this.disposed) throw new Error(`${this.graph.name}: the model was disposed`);
-    const stale = this.layers.filter((l) => this.synced.get(l) !== l.weightState.version);
+    const stale = this.staleLayers();
     if (stale.length > 0) {
       const mine = stale.length === this.layers.length ? [] : this.native.getWeights();
       const out: Float32Array[] = [];
@@ -70,10 +113,25 @@ export class NativeRuntime implements WeightOwner {
   }
 
   readLayerWeights(layer: object): Float32Array[] {
-    const at = this.layers.indexOf(layer as Layer);
-    if (at < 0) throw new Error(`internal: layer is not in model ${this.graph.name}`);
-    const start = this.counts.slice(0, at).reduce((a, b) => a + b, 0);
-    return this.native.getWeights().slice(start, start + this.counts[at]);
+    const at = this.layerIndex(layer);
+    const first = this.firstWeight(at);
+    return (layer as Layer).weights().map((info, j) => {
+      const out = new Float32Array(shapeSize(info.shape));
+      this.native.readValues('weight', first + j, 0, out);
+      return out;
+    });
+  }
+
+  async readLayerWeightsInPieces(layer: object, pacer: Pacer): Promise<Float32Array[]> {
+    const at = this.layerIndex(layer);
+    const first = this.firstWeight(at);
+    const out: Float32Array[] = [];
+    for (const [j, info] of (layer as Layer).weights().entries()) {
+      const values = new Float32Array(shapeSize(info.shape));
+      await pacer.each(values.length, (start, end) => this.native.readValues('weight', first + j, start, values.subarray(start, end)));
+      out.push(values);
+    }
+    return out;
   }
 
   /** All weights in the model's order (current values). */
@@ -84,12 +142,7 @@ export class NativeRuntime implements WeightOwner {
   /** Hands the weights this copy holds back to their layers (before the native model goes away). */
   release(): void {
     if (this.disposed) return;
-    const all = this.native.getWeights();
-    let k = 0;
-    for (const [i, l] of this.layers.entries()) {
-      if (l.weightState.owner === this) l.weightState.takeBack(all.slice(k, k + this.counts[i]));
-      k += this.counts[i];
-    }
+    for (const l of this.layers) if (l.weightState.owner === this) l.weightState.takeBack(this.readLayerWeights(l));
     this.native.dispose();
     this.disposed = true;
   }
@@ -104,6 +157,32 @@ export class NativeRuntime implements WeightOwner {
 
   setOptimizerState(state: OptimizerState): void {
     this.native.setOptimizerState(state);
+  }
+
+  /** As getOptimizerState, the slots read piece by piece into new arrays. */
+  async optimizerStateInPieces(): Promise<OptimizerState> {
+    const pacer = new Pacer();
+    const { step, iterations } = this.native.optimizerCounters();
+    const slots: Float32Array[] = [];
+    for (const [i, size] of this.native.slotSizes().entries()) {
+      const slot = new Float32Array(size);
+      await pacer.each(size, (start, end) => this.native.readValues('slot', i, start, slot.subarray(start, end)));
+      slots.push(slot);
+    }
+    return { step, iterations, slots };
+  }
+
+  /** As setOptimizerState, the slots written piece by piece (the counters last). */
+  async setOptimizerStateInPieces(state: OptimizerState): Promise<void> {
+    const sizes = this.native.slotSizes();
+    const op = `${this.graph.name}: setOptimizerState`;
+    if (state.slots.length !== sizes.length) throw new RangeError(`${op}: the model's optimizer has ${sizes.length} slots (2 per weight), received ${state.slots.length}`);
+    state.slots.forEach((slot, i) => {
+      if (slot.length !== sizes[i]) throw new RangeError(`${op}: slot ${i % 2} of weight ${Math.floor(i / 2)}: expected ${sizes[i]} values, received ${slot.length}`);
+    });
+    const pacer = new Pacer();
+    for (const [i, slot] of state.slots.entries()) await pacer.each(slot.length, (start, end) => this.native.writeValues('slot', i, start, slot.subarray(start, end)));
+    this.native.setOptimizerCounters({ step: state.step, iterations: state.iterations });
   }
 }
 

@@ -243,6 +243,40 @@ void Model::write_weight(size_t i, const float* host) {
   backend_->upload(graph_->params().value(i), host, sizeof(float) * weight(i).size);
 }
 
+namespace {
+
+void require_range(const std::string& what, int64_t size, int64_t offset, int64_t count) {
+  if (offset < 0 || count < 0 || offset > size || count > size - offset)
+    throw std::invalid_argument(what + ": values " + std::to_string(offset) + " to " + std::to_string(offset + count) +
+                                " do not fit its " + std::to_string(size) + " values");
+}
+
+std::string weight_label(const Parameter& p, size_t i) {
+  return "weight " + std::to_string(i) + " ('" + p.decl.name + "' of layer '" + p.layer + "')";
+}
+
+}  // namespace
+
+float* Model::weight_range(size_t i, int64_t offset, int64_t count) const {
+  if (i >= weight_count())
+    throw std::invalid_argument("the model has " + std::to_string(weight_count()) + " weights, received index " +
+                                std::to_string(i));
+  require_range(weight_label(weight(i), i), weight(i).size, offset, count);
+  return graph_->params().value(i) + offset;
+}
+
+void Model::write_weight_range(size_t i, int64_t offset, const float* host, int64_t count) {
+  float* at = weight_range(i, offset, count);
+  if (count > 0) backend_->upload(at, host, sizeof(float) * count);
+}
+
+void Model::read_weight_range(size_t i, int64_t offset, float* host, int64_t count) const {
+  const float* at = weight_range(i, offset, count);
+  if (count == 0) return;
+  backend_->download(host, at, sizeof(float) * count);
+  backend_->synchronize();
+}
+
 void Model::read_gradient(size_t i, float* host) const {
   backend_->download(host, graph_->params().grad(i), sizeof(float) * weight(i).size);
   backend_->synchronize();
@@ -295,6 +329,57 @@ void Model::set_optimizer_state(const OptimizerState& s) {
       backend_->upload(slot, s.slots[i].data(), sizeof(float) * s.slots[i].size());
   optimizer_->set_iterations(s.iterations);
   steps_taken_ = s.step;
+}
+
+std::vector<int64_t> Model::slot_sizes() const {
+  if (!compiled()) throw std::logic_error("the model is not compiled");
+  const ParameterStore& params = graph_->params();
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < params.count(); ++i)
+    for (int k = 0; k < 2; ++k) sizes.push_back(params.slot(i, k) ? params.param(i).size : 0);
+  return sizes;
+}
+
+float* Model::slot_range(size_t s, int64_t offset, int64_t count, std::string* what) const {
+  if (!compiled()) throw std::logic_error("the model is not compiled");
+  const ParameterStore& params = graph_->params();
+  if (s >= 2 * params.count())
+    throw std::invalid_argument("the model's optimizer has " + std::to_string(2 * params.count()) +
+                                " slots (2 per weight), received index " + std::to_string(s));
+  const Parameter& p = params.param(s / 2);
+  float* slot = params.slot(s / 2, static_cast<int>(s % 2));
+  *what = "slot " + std::to_string(s % 2) + " of " + weight_label(p, s / 2);
+  require_range(*what, slot ? p.size : 0, offset, count);
+  return slot ? slot + offset : nullptr;
+}
+
+void Model::write_slot_range(size_t s, int64_t offset, const float* host, int64_t count) {
+  std::string what;
+  float* at = slot_range(s, offset, count, &what);
+  for (int64_t j = 0; j < count; ++j)
+    if (!std::isfinite(host[j]))
+      throw std::invalid_argument(what + ": value " + std::to_string(offset + j) + " is not finite");
+  if (count > 0) backend_->upload(at, host, sizeof(float) * count);
+}
+
+void Model::read_slot_range(size_t s, int64_t offset, float* host, int64_t count) const {
+  std::string what;
+  const float* at = slot_range(s, offset, count, &what);
+  if (count == 0) return;
+  backend_->download(host, at, sizeof(float) * count);
+  backend_->synchronize();
+}
+
+int64_t Model::optimizer_iterations() const {
+  if (!compiled()) throw std::logic_error("the model is not compiled");
+  return optimizer_->iterations();
+}
+
+void Model::set_optimizer_counters(uint64_t step, int64_t iterations) {
+  if (!compiled()) throw std::logic_error("the model is not compiled");
+  if (iterations < 0) throw std::invalid_argument("iterations must be >= 0");
+  optimizer_->set_iterations(iterations);
+  steps_taken_ = step;
 }
 
 }  // namespace graph

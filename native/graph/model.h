@@ -76,6 +76,10 @@ class Model {
   const Parameter& weight(size_t i) const { return graph_->params().param(i); }
   void read_weight(size_t i, float* host) const;
   void write_weight(size_t i, const float* host);
+  // values [offset, offset + count) of weight i (a large model's weights arrive in pieces,
+  // so the event loop is never held long); throws std::invalid_argument past the end.
+  void write_weight_range(size_t i, int64_t offset, const float* host, int64_t count);
+  void read_weight_range(size_t i, int64_t offset, float* host, int64_t count) const;
   void read_gradient(size_t i, float* host) const;
   void write_gradient(size_t i, const float* host);
   void reset_states();
@@ -85,11 +89,25 @@ class Model {
   // Checks the slot count, every slot's length and finiteness before changing anything;
   // throws std::invalid_argument naming the weight.
   void set_optimizer_state(const OptimizerState& state);
+  // The pieces of set_optimizer_state, for a state that arrives in pieces: each slot's
+  // length (getOptimizerState order: 2 per weight, 0 where the optimizer keeps none),
+  // values [offset, offset + count) of slot s (finite: std::invalid_argument otherwise,
+  // naming the weight), and the counters.
+  std::vector<int64_t> slot_sizes() const;
+  void write_slot_range(size_t s, int64_t offset, const float* host, int64_t count);
+  void read_slot_range(size_t s, int64_t offset, float* host, int64_t count) const;
+  void set_optimizer_counters(uint64_t step, int64_t iterations);
+  uint64_t steps_taken() const { return steps_taken_; }
+  int64_t optimizer_iterations() const;  // needs a compiled model (std::logic_error otherwise)
 
   int64_t memory_bytes() const { return backend_->bytes_in_use(); }
   int64_t allocations() const { return backend_->allocation_count(); }
 
  private:
+  // Where [offset, offset + count) of weight i or slot s lies (std::invalid_argument past the
+  // end); slot_range names the slot in *what.
+  float* weight_range(size_t i, int64_t offset, int64_t count) const;
+  float* slot_range(size_t s, int64_t offset, int64_t count, std::string* what) const;
   StepContext context(const Batch& batch, bool training) const;
   void run_forward(const Batch& batch, bool training);
   StepOutcome score(const Batch& batch, bool with_gradient);

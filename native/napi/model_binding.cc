@@ -9,7 +9,9 @@
 
 #include <cstring>
 #include <deque>
+#include <cmath>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -64,6 +66,9 @@ Napi::Value error_value(Napi::Env env, const ArgumentError& e) {
 
 class ModelWrap;
 
+// Marks the External through which Model.create hands its built model to the constructor.
+constexpr napi_type_tag kBuiltModelTag = {0x72656375'7272656eULL, 0x742d6d6f'64656c31ULL};
+
 class StepWorker : public Napi::AsyncWorker {
  public:
   StepWorker(Napi::Env env, ModelWrap* owner, Napi::Object owner_object, Call call, graph::Batch batch,
@@ -101,21 +106,32 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                         InstanceMethod<&ModelWrap::output_shapes>("outputShapes"),
                         InstanceMethod<&ModelWrap::get_optimizer_state>("getOptimizerState"),
                         InstanceMethod<&ModelWrap::set_optimizer_state>("setOptimizerState"),
+                        InstanceMethod<&ModelWrap::slot_sizes>("slotSizes"),
+                        InstanceMethod<&ModelWrap::write_values>("writeValues"),
+                        InstanceMethod<&ModelWrap::read_values>("readValues"),
+                        InstanceMethod<&ModelWrap::optimizer_counters>("optimizerCounters"),
+                        InstanceMethod<&ModelWrap::set_optimizer_counters>("setOptimizerCounters"),
                         InstanceMethod<&ModelWrap::memory>("memory"),
+                        StaticMethod<&ModelWrap::create>("create"),
                         InstanceMethod<&ModelWrap::dispose>("dispose")});
   }
 
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
     Napi::Env env = info.Env();
+    if (info.Length() == 1 && info[0].IsExternal()) {
+      // From Model.create: the graph::Model its worker built.
+      bool ours = false;
+      napi_check_object_type_tag(env, info[0], &kBuiltModelTag, &ours);
+      if (!ours) throw Napi::TypeError::New(env, "Model: expected a GraphSpec object, received an external value");
+      model_ = std::move(*info[0].As<Napi::External<std::unique_ptr<graph::Model>>>().Data());
+      return;
+    }
     try {
       if (info.Length() < 1 || !info[0].IsObject())
         throw ArgumentError{"Model: expected a GraphSpec object, received " +
                             (info.Length() < 1 ? std::string("nothing") : describe(info[0]))};
       const graph::GraphSpec spec = parse_graph_spec(info[0]);
-      const std::string backend = parse_model_options(info.Length() > 1 ? info[1] : env.Undefined());
-      if (spec.mixed_precision == MixedPrecision::Bfloat16 && backend == "cpu" && !cpu::bf16_available())
-        throw ArgumentError{"Model: mixedPrecision 'bfloat16' needs bfloat16 kernels: " + cpu::bf16_unavailable_reason(),
-                            true};
+      const std::string backend = parse_backend_option(spec, info.Length() > 1 ? info[1] : env.Undefined());
       model_ = std::make_unique<graph::Model>(spec, make_backend(backend));
     } catch (const ArgumentError& e) {
       if (e.range) throw Napi::RangeError::New(env, e.message);
@@ -127,6 +143,19 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, std::string("Model: ") + e.what());
     }
+  }
+
+  // Model.create(spec, options, compileSpec | null): the spec (and compile spec) are read
+  // and checked here; the allocation of every value, gradient and optimizer slot (hundreds
+  // of megabytes for a large embedding) happens on a worker. Resolves with the Model.
+  static Napi::Value create(const Napi::CallbackInfo& info);
+
+  static std::string parse_backend_option(const graph::GraphSpec& spec, const Napi::Value& options) {
+    const std::string backend = parse_model_options(options);
+    if (spec.mixed_precision == MixedPrecision::Bfloat16 && backend == "cpu" && !cpu::bf16_available())
+      throw ArgumentError{"Model: mixedPrecision 'bfloat16' needs bfloat16 kernels: " + cpu::bf16_unavailable_reason(),
+                          true};
+    return backend;
   }
 
   // Called on the main thread when a step finished: start the next queued one.
@@ -326,6 +355,113 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     });
   }
 
+  // Each slot's length, getOptimizerState order (0 where the optimizer keeps none).
+  Napi::Value slot_sizes(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      require_idle("slotSizes");
+      if (!model_->compiled()) throw ArgumentError{"slotSizes: the model is not compiled (call compile first)"};
+      const std::vector<int64_t> sizes = model_->slot_sizes();
+      Napi::Array out = Napi::Array::New(info.Env(), sizes.size());
+      for (size_t i = 0; i < sizes.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(sizes[i]));
+      return out;
+    });
+  }
+
+  // writeValues(kind: 'weight' | 'slot', index, offset, values: Float32Array): copies values
+  // into [offset, offset + length) of weight `index` or optimizer slot `index`, now.
+  Napi::Value write_values(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Piece p = piece(info, "writeValues");
+      ranged([&]() {
+        if (p.slot) model_->write_slot_range(p.index, p.offset, p.values.Data(), p.count);
+        else model_->write_weight_range(p.index, p.offset, p.values.Data(), p.count);
+      }, "writeValues");
+      return info.Env().Undefined();
+    });
+  }
+
+  // readValues(kind, index, offset, out: Float32Array): fills out with [offset, offset + length).
+  Napi::Value read_values(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Piece p = piece(info, "readValues");
+      ranged([&]() {
+        if (p.slot) model_->read_slot_range(p.index, p.offset, p.values.Data(), p.count);
+        else model_->read_weight_range(p.index, p.offset, p.values.Data(), p.count);
+      }, "readValues");
+      return info.Env().Undefined();
+    });
+  }
+
+  // The arguments of readValues and writeValues.
+  struct Piece {
+    bool slot;
+    size_t index;
+    int64_t offset;
+    Napi::Float32Array values;
+    int64_t count;
+  };
+
+  Piece piece(const Napi::CallbackInfo& info, const char* op) {
+    require_idle(op);
+    Napi::Env env = info.Env();
+    const std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    if (kind != "weight" && kind != "slot")
+      throw ArgumentError{std::string(op) + ": kind must be 'weight' or 'slot', received " +
+                          (info.Length() > 0 ? describe(info[0]) : std::string("nothing"))};
+    if (kind == "slot" && !model_->compiled())
+      throw ArgumentError{std::string(op) + ": the model is not compiled (call compile first)"};
+    auto whole = [&](size_t at, const char* name) {
+      const Napi::Value v = info.Length() > at ? info[at] : env.Undefined();
+      const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
+      if (!v.IsNumber() || !std::isfinite(d) || d < 0 || d != std::floor(d) || d > 9007199254740991.0)
+        throw ArgumentError{std::string(op) + ": " + name + " must be a whole number >= 0, received " + describe(v), true};
+      return static_cast<int64_t>(d);
+    };
+    const int64_t index = whole(1, "index");
+    const int64_t offset = whole(2, "offset");
+    const Napi::Value v = info.Length() > 3 ? info[3] : env.Undefined();
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw ArgumentError{std::string(op) + ": values must be a Float32Array, received " + describe(v)};
+    Napi::Float32Array a = v.As<Napi::Float32Array>();
+    return Piece{kind == "slot", static_cast<size_t>(index), offset, a, static_cast<int64_t>(a.ElementLength())};
+  }
+
+  // Runs body, its std::invalid_argument (a range past the end) becoming a RangeError.
+  template <class F>
+  static void ranged(F body, const char* op) {
+    try {
+      body();
+    } catch (const std::invalid_argument& e) {
+      throw ArgumentError{std::string(op) + ": " + e.what(), true};
+    }
+  }
+
+  // optimizerCounters(): { step, iterations } of getOptimizerState, without the slots.
+  Napi::Value optimizer_counters(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      require_idle("optimizerCounters");
+      if (!model_->compiled()) throw ArgumentError{"optimizerCounters: the model is not compiled (call compile first)"};
+      Napi::Object out = Napi::Object::New(info.Env());
+      out.Set("step", static_cast<double>(model_->steps_taken()));
+      out.Set("iterations", static_cast<double>(model_->optimizer_iterations()));
+      return out;
+    });
+  }
+
+  // setOptimizerCounters({ step, iterations }): the counters of setOptimizerState, alone.
+  Napi::Value set_optimizer_counters(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const char* op = "setOptimizerCounters";
+      require_idle(op);
+      if (!model_->compiled()) throw ArgumentError{std::string(op) + ": the model is not compiled (call compile first)"};
+      SpecReader r(info.Length() > 0 ? info[0] : info.Env().Undefined(), op, {"step", "iterations"});
+      const auto step = static_cast<uint64_t>(r.integer("step", 0, (int64_t(1) << 53) - 1));
+      const int64_t iterations = r.integer("iterations", 0, (int64_t(1) << 53) - 1);
+      model_->set_optimizer_counters(step, iterations);
+      return info.Env().Undefined();
+    });
+  }
+
   Napi::Value output_shapes(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       require_usable("outputShapes");
@@ -438,6 +574,94 @@ void StepWorker::OnOK() {
 void StepWorker::OnError(const Napi::Error& e) {
   deferred_.Reject(e.Value());
   owner_->step_finished();
+}
+
+// Builds a graph::Model (and compiles it) on a worker thread for Model.create.
+class BuildWorker : public Napi::AsyncWorker {
+ public:
+  BuildWorker(Napi::Env env, Napi::Function constructor, graph::GraphSpec spec, std::string backend,
+              std::optional<graph::CompileSpec> compile)
+      : Napi::AsyncWorker(env, "recurrent.Model.create"),
+        constructor_(Napi::Persistent(constructor)),
+        spec_(std::move(spec)),
+        backend_(std::move(backend)),
+        compile_(std::move(compile)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      auto model = std::make_unique<graph::Model>(spec_, make_backend(backend_));
+      if (compile_) model->compile(*compile_);
+      model_ = std::move(model);
+    } catch (const std::invalid_argument& e) {
+      range_ = true;
+      SetError(std::string("Model: ") + e.what());
+    } catch (const std::bad_alloc&) {
+      range_ = true;
+      SetError("Model: out of memory");
+    } catch (const std::exception& e) {
+      SetError(std::string("Model: ") + e.what());
+    } catch (...) {
+      SetError("Model: an unknown native error");
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      // The External owns the model until the constructor takes it (or, should that fail,
+      // until it is collected); the tag lets the constructor refuse any other External.
+      auto handle = Napi::External<std::unique_ptr<graph::Model>>::New(
+          env, new std::unique_ptr<graph::Model>(std::move(model_)),
+          [](Napi::Env, std::unique_ptr<graph::Model>* p) { delete p; });
+      NAPI_THROW_IF_FAILED_VOID(env, napi_type_tag_object(env, handle, &kBuiltModelTag));
+      deferred_.Resolve(constructor_.New({handle}));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    if (range_) deferred_.Reject(Napi::RangeError::New(Env(), e.Message()).Value());
+    else deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::FunctionReference constructor_;
+  graph::GraphSpec spec_;
+  std::string backend_;
+  std::optional<graph::CompileSpec> compile_;
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<graph::Model> model_;
+  bool range_ = false;
+};
+
+Napi::Value ModelWrap::create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 1 || !info[0].IsObject())
+      throw ArgumentError{"Model.create: expected a GraphSpec object, received " +
+                          (info.Length() < 1 ? std::string("nothing") : describe(info[0]))};
+    if (!info.This().IsFunction()) throw ArgumentError{"Model.create: call it as Model.create(spec, options)"};
+    graph::GraphSpec spec = parse_graph_spec(info[0]);
+    std::string backend = parse_backend_option(spec, info.Length() > 1 ? info[1] : env.Undefined());
+    std::optional<graph::CompileSpec> compile;
+    if (info.Length() > 2 && !info[2].IsNull() && !info[2].IsUndefined()) compile = parse_compile_spec(info[2]);
+    auto* worker = new BuildWorker(env, info.This().As<Napi::Function>(), std::move(spec), std::move(backend),
+                                   std::move(compile));
+    Napi::Promise promise = worker->promise();
+    worker->Queue();
+    return promise;
+  } catch (const ArgumentError& e) {
+    if (e.range) throw Napi::RangeError::New(env, e.message);
+    throw Napi::TypeError::New(env, e.message);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::RangeError::New(env, e.what());
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "Model.create: out of memory");
+  }
 }
 
 }  // namespace

@@ -135,6 +135,31 @@ export class FakeNativeModel implements NativeModel {
     this.slots = state.slots;
   }
 
+  slotSizes(): number[] {
+    return this.slots.map((s) => s.length);
+  }
+
+  /** Grows the weight to hold the piece (the double knows no weight sizes of its own). */
+  writeValues(kind: 'weight' | 'slot', index: number, offset: number, values: Float32Array): void {
+    const list = kind === 'weight' ? this.weights : this.slots;
+    const old = list[index] ?? new Float32Array(0);
+    const grown = old.length >= offset + values.length ? old : new Float32Array(offset + values.length);
+    if (grown !== old) grown.set(old);
+    grown.set(values, offset);
+    list[index] = grown;
+  }
+
+  readValues(kind: 'weight' | 'slot', index: number, offset: number, out: Float32Array): void {
+    const list = kind === 'weight' ? this.weights : this.slots;
+    out.set(list[index].subarray(offset, offset + out.length));
+  }
+
+  setOptimizerCounters(): void {}
+
+  optimizerCounters(): { step: number; iterations: number } {
+    return { step: this.trainSteps.length, iterations: this.trainSteps.length };
+  }
+
   memory(): { bytes: number; allocations: number } {
     return { bytes: 0, allocations: 0 };
   }
@@ -149,10 +174,11 @@ export class FakeBackend implements Backend {
   readonly name = 'fake';
   readonly models: FakeNativeModel[] = [];
   constructor(private readonly script: FakeScript = {}) {}
-  createModel(spec: GraphSpec): FakeNativeModel {
+  createModel(spec: GraphSpec, compile?: CompileSpec): Promise<FakeNativeModel> {
     const m = new FakeNativeModel(spec, this.script);
+    if (compile) m.compile(compile);
     this.models.push(m);
-    return m;
+    return Promise.resolve(m);
   }
   get last(): FakeNativeModel {
     return this.models[this.models.length - 1];
