@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { data, Functional, input, layers, loadModel, model, optimizers, referenceBackend, sequential, SymbolicTensor, Tensor, tensor } from '../lib/index';
+import { data, decode, Functional, input, layers, loadModel, model, optimizers, referenceBackend, sequential, SymbolicTensor, Tensor, tensor } from '../lib/index';
 import { Rng } from './support/random';
 
 const PAD = 0;
@@ -87,6 +87,16 @@ test('an encoder-decoder learns to reverse words; separate encoder and decoder m
   const exact = held.filter((w, i) => out[i].join(',') === [...w].reverse().join(',')).length / n;
   t.log(`exact-match accuracy on ${n} held-out words: ${(100 * exact).toFixed(1)}% (e.g. ${held[0].join(' ')} -> ${out[0].join(' ')})`);
   t.true(exact >= 0.95, `exact match ${exact}`);
+
+  // The decode namespace does the same loop: greedy gives these tokens, and a beam search
+  // over the same two models is at least as exact.
+  const seq2seq = { encoder: encoderModel, decoder: decoderModel, source: padded(held, T), startToken: START, endToken: END, maxLength: T };
+  const greedy = await decode.greedy(seq2seq);
+  t.deepEqual(greedy.tokens, out);
+  const beam = await decode.beamSearch({ ...seq2seq, beamWidth: 3 });
+  const beamExact = held.filter((w, i) => beam.tokens[i].join(',') === [...w].reverse().join(',')).length / n;
+  t.log(`decode.greedy: the same tokens; decode.beamSearch (width 3) exact match ${(100 * beamExact).toFixed(1)}%`);
+  t.true(beamExact >= 0.95, `beam exact match ${beamExact}`);
 });
 
 test('one model trains on batches of 20 and then 50 steps and predicts on 35', async (t) => {
