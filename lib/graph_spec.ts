@@ -102,7 +102,16 @@ export type LayerSpec =
   /** Per-sample reshape to targetShape (at most one -1, inferred); the element count must match. No mask. */
   | { kind: 'reshape'; name: string; targetShape: number[] }
   /** [d1, d2, ...] -> [d1 * d2 * ...] (every axis known). No mask. */
-  | { kind: 'flatten'; name: string };
+  | { kind: 'flatten'; name: string }
+  /**
+   * Attention over [query [Tq, D], value [Tv, Dv], key? [Tv, D]] (native/graph/attention_layer.cc):
+   * score 'dot' (Keras Attention; useScale: a scalar `scale`), 'concat' (Keras Attention's
+   * scoreMode 'concat': `scale`? then `concat_score_weight`) or 'additive' (Keras
+   * AdditiveAttention; useScale: `scale` [D]). Outputs [y [Tq, Dv]] (the query's mask),
+   * and with returnAttentionScores the weights [Tq, Tv].
+   */
+  | { kind: 'attention'; name: string; score: 'dot' | 'concat' | 'additive'; useScale: boolean; dropout: number;
+      returnAttentionScores: boolean; useCausalMask: boolean; trainable: boolean };
 
 export type LayerKind = LayerSpec['kind'];
 

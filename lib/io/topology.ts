@@ -57,7 +57,7 @@ export function functionalToJson(name: string, graph: ModelGraph): FunctionalTop
     const input = graph.inputs.findIndex((t) => t.node.layer === layer);
     if (input >= 0) json.config = { ...json.config, dtype: graph.inputDtypes[input] };
     const nodes = graph.nodes.filter((n) => n.layer === layer && !(layer instanceof InputLayer));
-    return { ...json, name: layer.name, inbound_nodes: nodes.map((n) => n.inputs.map((t) => [...ref(t), {}] as TensorRef)) };
+    return { ...json, name: layer.name, inbound_nodes: nodes.map((n) => n.inputs.map((t) => [...ref(t), layer.callKwargs()] as TensorRef)) };
   });
   return {
     class_name: 'Functional',
@@ -137,13 +137,21 @@ function readSequential(t: Record<string, unknown>, what: string): ParsedSequent
   return { kind: 'sequential', name: modelNameOf(config, 'sequential'), layers, inputShape: inputShape ?? layers[0].inputShape };
 }
 
-/** The tensors a Keras node reads: Keras 2's list form, or Keras 3's { args, kwargs }. */
-function nodeRefs(node: unknown, where: string): [string, number, number][] {
+interface InboundNode {
+  refs: [string, number, number][];
+  /** The call's keyword arguments (Keras 2: each tensor's fourth element; Keras 3: kwargs). */
+  kwargs: Record<string, unknown>;
+}
+
+/** The tensors a Keras node reads, and its call kwargs: Keras 2's list form, or Keras 3's { args, kwargs }. */
+function inboundNode(node: unknown, where: string): InboundNode {
   if (Array.isArray(node)) {
-    return node.map((r, i) => {
+    const refs = node.map((r, i): [string, number, number] => {
       if (!Array.isArray(r) || typeof r[0] !== 'string' || !Number.isSafeInteger(r[1]) || !Number.isSafeInteger(r[2])) throw new Error(`${where}: inbound tensor ${i} must be [layer name, node index, tensor index, {}]`);
       return [r[0], r[1], r[2]];
     });
+    const first = node[0] as unknown[] | undefined;
+    return { refs, kwargs: first && isRecord(first[3]) ? first[3] : {} };
   }
   if (isRecord(node) && Array.isArray(node.args)) {
     const refs: [string, number, number][] = [];
@@ -157,9 +165,9 @@ function nodeRefs(node: unknown, where: string): [string, number, number][] {
       }
     };
     collect(node.args, 0);
-    const initial = isRecord(node.kwargs) ? node.kwargs.initial_state : undefined;
-    if (initial !== undefined) collect(initial, 0);
-    return refs;
+    const kwargs = isRecord(node.kwargs) ? node.kwargs : {};
+    if (kwargs.initial_state !== undefined) collect(kwargs.initial_state, 0);
+    return { refs, kwargs };
   }
   throw new Error(`${where}: an inbound node must be a list of tensors or { args, kwargs }`);
 }
@@ -172,7 +180,7 @@ function readFunctional(t: Record<string, unknown>, what: string): ParsedFunctio
   const name = modelNameOf(config, 'functional');
   /** Output tensors of each layer's nodes, as they are made. */
   const made = new Map<string, SymbolicTensor[][]>();
-  const layers = new Map<string, { layer: Layer; nodes: [string, number, number][][] }>();
+  const layers = new Map<string, { layer: Layer; nodes: InboundNode[] }>();
   config.layers.forEach((entry, i) => {
     const where = `${what}: layer ${i}`;
     if (!isLayerJson(entry)) throw new Error(`${where}: expected { class_name, config, inbound_nodes }`);
@@ -193,7 +201,7 @@ function readFunctional(t: Record<string, unknown>, what: string): ParsedFunctio
     const inbound = (entry as { inbound_nodes?: unknown }).inbound_nodes;
     if (!Array.isArray(inbound)) throw new Error(`${where} (${entry.class_name}): inbound_nodes must be a list`);
     const layer = layerFromKerasJson({ ...entry, config: { ...entry.config, name: layerName } }, where, readLayer);
-    layers.set(layerName, { layer, nodes: inbound.map((n, k) => nodeRefs(n, `${where} (${entry.class_name}) node ${k}`)) });
+    layers.set(layerName, { layer, nodes: inbound.map((n, k) => inboundNode(n, `${where} (${entry.class_name}) node ${k}`)) });
     made.set(layerName, []);
   });
   // Apply nodes as their inputs become available (a shared layer's later node may read layers listed after it).
@@ -204,15 +212,15 @@ function readFunctional(t: Record<string, unknown>, what: string): ParsedFunctio
     let progressed = false;
     for (let i = 0; i < pending.length; i++) {
       const { layerName, node } = pending[i];
-      const entry = layers.get(layerName) as { layer: Layer; nodes: [string, number, number][][] };
+      const entry = layers.get(layerName) as { layer: Layer; nodes: InboundNode[] };
       if ((made.get(layerName) as SymbolicTensor[][]).length !== node) continue;
-      const refs = entry.nodes[node];
+      const { refs, kwargs } = entry.nodes[node];
       for (const r of refs) if (!layers.has(r[0])) throw new Error(`${what}: layer '${layerName}' reads layer '${r[0]}', which the model does not have`);
       const inputs = refs.map(tensor);
       if (inputs.some((x) => x === undefined)) continue;
       let out: SymbolicTensor | SymbolicTensor[];
       try {
-        out = entry.layer.apply(inputs as SymbolicTensor[]);
+        out = entry.layer.apply(inputs as SymbolicTensor[], entry.layer.applyOptionsFromKwargs(kwargs));
       } catch (err) {
         throw new Error(`${what}: layer '${layerName}' node ${node}: ${(err as Error).message}`);
       }

@@ -27,3 +27,5 @@ export { add, Add, subtract, Subtract, multiply, Multiply, average, Average, con
 export type { ConcatenateConfig, DotConfig } from './merge';
 export { repeatVector, RepeatVector, reshape, Reshape, flatten, Flatten } from './reshaping';
 export type { RepeatVectorConfig, ReshapeConfig } from './reshaping';
+export { attention, Attention, additiveAttention, AdditiveAttention } from './attention';
+export type { AttentionConfig, AdditiveAttentionConfig, AttentionScoreMode, AttentionCallOptions } from './attention';

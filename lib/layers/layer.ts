@@ -41,6 +41,10 @@ export interface WeightInfo {
 export interface ApplyOptions {
   /** Recurrent layers: the initial states (Keras initial_state). */
   initialState?: SymbolicTensor | SymbolicTensor[];
+  /** Attention layers: also return the attention weights (Keras return_attention_scores). */
+  returnAttentionScores?: boolean;
+  /** Attention layers: each query sees the keys up to its own position (Keras use_causal_mask). */
+  useCausalMask?: boolean;
 }
 
 /** The declaration of a layer kind. */
@@ -221,11 +225,22 @@ export abstract class Layer {
 
   /** The inputs of a call as a list (initial states after the input). */
   protected callInputs(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions): SymbolicTensor[] {
-    const { initialState, ...rest } = options ?? {};
+    const { initialState, returnAttentionScores, useCausalMask, ...rest } = options ?? {};
     const extra = Object.keys(rest);
-    if (extra.length > 0) throw this.error(`apply: unknown option '${extra[0]}' (known options: initialState)`);
+    if (extra.length > 0) throw this.error(`apply: unknown option '${extra[0]}' (known options: initialState, returnAttentionScores, useCausalMask)`);
     if (initialState !== undefined) throw this.error('apply: initialState is for recurrent layers');
+    if (returnAttentionScores !== undefined || useCausalMask !== undefined) throw this.error(`apply: ${returnAttentionScores !== undefined ? 'returnAttentionScores' : 'useCausalMask'} is for attention layers`);
     return toSymbolicList(this.name, inputs);
+  }
+
+  /** What a node of this layer writes as its Keras call kwargs (none by default). */
+  callKwargs(): Record<string, unknown> {
+    return {};
+  }
+
+  /** The apply options a saved node's Keras kwargs ask for (none by default: initial states arrive as inputs). */
+  applyOptionsFromKwargs(_kwargs: Record<string, unknown>): ApplyOptions {
+    return {};
   }
 
   /** An Error whose message starts with the layer's name. */

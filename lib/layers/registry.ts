@@ -1,6 +1,7 @@
 // Every layer kind by its Keras class name, and how one is made from Keras / TensorFlow.js
 // JSON: the declared options read by their Keras keys (declaration.ts), wrapped layers
 // read first. lib/io/topology.ts walks models through this table.
+import { ADDITIVE_ATTENTION, AdditiveAttention, Attention, ATTENTION } from './attention';
 import { Bidirectional, BIDIRECTIONAL } from './bidirectional';
 import { OptionTable, optionsFromJson } from './declaration';
 import { Dense, DENSE } from './dense';
@@ -59,6 +60,8 @@ const KINDS = new Map<string, LayerKindEntry>([
   ['RepeatVector', plain(REPEAT_VECTOR, (c) => new RepeatVector(c as never))],
   ['Reshape', plain(RESHAPE, (c) => new Reshape(c as never))],
   ['Flatten', plain(FLATTEN, (c) => new Flatten(c))],
+  ['Attention', plain(ATTENTION, (c) => new Attention(c as never))],
+  ['AdditiveAttention', plain(ADDITIVE_ATTENTION, (c) => new AdditiveAttention(c as never))],
   [
     'Bidirectional',
     {

@@ -28,6 +28,7 @@ const char* kind_name(LayerKind k) {
     case LayerKind::RepeatVector: return "repeatVector";
     case LayerKind::Reshape: return "reshape";
     case LayerKind::Flatten: return "flatten";
+    case LayerKind::Attention: return "attention";
   }
   return "?";
 }
@@ -51,6 +52,7 @@ bool input_count_ok(const LayerSpec& l, size_t n, std::string* expected) {
     case LayerKind::Concatenate: *expected = "2 or more"; return n >= 2;
     case LayerKind::Subtract:
     case LayerKind::Dot: *expected = "2"; return n == 2;
+    case LayerKind::Attention: *expected = "2 (query, value) or 3 (query, value, key)"; return n == 2 || n == 3;
     default: *expected = "1"; return n == 1;
   }
 }
@@ -60,6 +62,7 @@ size_t outputs_of(const LayerSpec& l) {
     case LayerKind::Recurrent: return 1 + (l.forward.return_state ? l.forward.state_count() : 0);
     case LayerKind::Bidirectional:
       return (l.merge_mode == MergeMode::None ? 2 : 1) + (l.forward.return_state ? 2 * l.forward.state_count() : 0);
+    case LayerKind::Attention: return l.return_scores ? 2 : 1;
     default: return 1;
   }
 }

@@ -49,8 +49,12 @@ struct RecurrentSpec {
 
 enum class LayerKind {
   Embedding, Masking, Recurrent, Bidirectional, Dense, Dropout,
-  Add, Subtract, Multiply, Average, Concatenate, Dot, RepeatVector, Reshape, Flatten
+  Add, Subtract, Multiply, Average, Concatenate, Dot, RepeatVector, Reshape, Flatten, Attention
 };
+// How an attention layer scores a query against a key: Luong's dot product (Keras
+// Attention), Keras Attention's 'concat' (a scalar times the summed tanh of q + k) or
+// Bahdanau's additive score (Keras AdditiveAttention: a vector weighting tanh(q + k)).
+enum class AttentionScore { Dot, Concat, Additive };
 // None: mergeMode null, the two directions as two outputs.
 enum class MergeMode { Concat, Sum, Mul, Ave, None };
 enum class DenseActivation { Linear, Relu, Sigmoid, Tanh, Softmax };
@@ -84,6 +88,11 @@ struct LayerSpec {
   int64_t n = 0;
   // reshape: at most one -1
   Shape target_shape;
+  // attention (rate: the dropout on the attention weights)
+  AttentionScore score = AttentionScore::Dot;
+  bool use_scale = false;
+  bool return_scores = false;
+  bool causal = false;
 };
 
 struct InputSpec {

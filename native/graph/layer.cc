@@ -17,6 +17,7 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& spec) {
     case LayerKind::Average: return make_merge_layer(spec);
     case LayerKind::Concatenate: return make_concatenate_layer(spec);
     case LayerKind::Dot: return make_dot_layer(spec);
+    case LayerKind::Attention: return make_attention_layer(spec);
     case LayerKind::RepeatVector: return make_repeat_vector_layer(spec);
     case LayerKind::Reshape:
     case LayerKind::Flatten: return make_reshape_layer(spec);

@@ -68,6 +68,7 @@ std::unique_ptr<Layer> make_dropout_layer(const LayerSpec& spec);
 std::unique_ptr<Layer> make_merge_layer(const LayerSpec& spec);  // add, subtract, multiply, average
 std::unique_ptr<Layer> make_concatenate_layer(const LayerSpec& spec);
 std::unique_ptr<Layer> make_dot_layer(const LayerSpec& spec);
+std::unique_ptr<Layer> make_attention_layer(const LayerSpec& spec);  // attention, additiveAttention
 std::unique_ptr<Layer> make_repeat_vector_layer(const LayerSpec& spec);
 std::unique_ptr<Layer> make_reshape_layer(const LayerSpec& spec);  // reshape, flatten
 

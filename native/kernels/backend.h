@@ -137,6 +137,22 @@ class Backend {
   // dx[r, c] = y[r, c] * (dy[r, c] - sum_k dy[r, k] y[r, k]), the sum in double. y, dy, dx [R, C].
   virtual void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t R, int64_t C) = 0;
 
+  // ---- Attention scores (kernels/attention/; the Attention and AdditiveAttention layers).
+  // Keras's score masking, in place on scores [B, Tq, Tv]: scores[b, i, j] -= 1e9 where
+  // key j is padding (key_mask [B, Tv] is 0 there; null: no padding) or, with causal,
+  // where j > i (a query sees itself and the keys before it).
+  virtual void mask_scores(float* scores, const uint8_t* key_mask, bool causal, int64_t B, int64_t Tq, int64_t Tv) = 0;
+  // Additive (Bahdanau) scores: scores[b, i, j] = sum_d w_d tanh(inner (q[b, i, d] + k[b, j, d])),
+  // q [B, Tq, D], k [B, Tv, D], w [D] (w_scalar: w[0] for every d), inner a host value.
+  virtual void additive_scores(const float* q, const float* k, const float* w, bool w_scalar, float inner, int64_t B,
+                               int64_t Tq, int64_t Tv, int64_t D, float* scores) = 0;
+  // Its backward from ds [B, Tq, Tv] (tanh recomputed): dq [B, Tq, D] and dk [B, Tv, D]
+  // written (each may be null: not needed); dw [D or 1] and dc [1] (d / d inner) += , each
+  // may be null.
+  virtual void additive_scores_backward(const float* q, const float* k, const float* w, bool w_scalar, float inner,
+                                        const float* ds, int64_t B, int64_t Tq, int64_t Tv, int64_t D, float* dq,
+                                        float* dk, float* dw, float* dc) = 0;
+
   // ---- The whole-sequence recurrent layer op (semantics: kernels/rnn/rnn_layer.h).
   // Floats of the cache forward fills and backward reads, for this config.
   virtual int64_t rnn_cache_size(const RnnConfig& config) = 0;

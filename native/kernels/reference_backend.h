@@ -57,6 +57,14 @@ class ReferenceBackend final : public HostMemoryBackend {
   void softmax_rows(const float* x, float* y, int64_t R, int64_t C) override;
   void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t R, int64_t C) override;
 
+  // attention/attention_reference.cc
+  void mask_scores(float* scores, const uint8_t* key_mask, bool causal, int64_t B, int64_t Tq, int64_t Tv) override;
+  void additive_scores(const float* q, const float* k, const float* w, bool w_scalar, float inner, int64_t B, int64_t Tq,
+                       int64_t Tv, int64_t D, float* scores) override;
+  void additive_scores_backward(const float* q, const float* k, const float* w, bool w_scalar, float inner,
+                                const float* ds, int64_t B, int64_t Tq, int64_t Tv, int64_t D, float* dq, float* dk,
+                                float* dw, float* dc) override;
+
   // rnn/rnn_reference.cc
   int64_t rnn_cache_size(const RnnConfig& config) override;
   void rnn_forward(const RnnConfig& config, const RnnWeights<float>& weights, const RnnForwardIO<float>& io,

@@ -88,12 +88,13 @@ LayerSpec layer_spec(const Napi::Value& v, size_t index) {
   const Napi::Object o = v.As<Napi::Object>();
   const std::vector<const char*> kinds{"embedding", "masking", "rnn", "bidirectional", "dense", "dropout",
                                        "add", "subtract", "multiply", "average", "concatenate", "dot",
-                                       "repeatVector", "reshape", "flatten"};
+                                       "repeatVector", "reshape", "flatten", "attention"};
   const LayerKind kind_values[] = {LayerKind::Embedding, LayerKind::Masking, LayerKind::Recurrent,
                                    LayerKind::Bidirectional, LayerKind::Dense, LayerKind::Dropout,
                                    LayerKind::Add, LayerKind::Subtract, LayerKind::Multiply,
                                    LayerKind::Average, LayerKind::Concatenate, LayerKind::Dot,
-                                   LayerKind::RepeatVector, LayerKind::Reshape, LayerKind::Flatten};
+                                   LayerKind::RepeatVector, LayerKind::Reshape, LayerKind::Flatten,
+                                   LayerKind::Attention};
   // The kind and name first, so every later message names the layer.
   Napi::Value kind_value = o.Get("kind"), name_value = o.Get("name");
   int kind = -1;
@@ -177,6 +178,19 @@ LayerSpec layer_spec(const Napi::Value& v, size_t index) {
       l.axes[0] = axes[0];
       l.axes[1] = axes[1];
       l.normalize = r.boolean("normalize");
+      break;
+    }
+    case LayerKind::Attention: {
+      SpecReader r(v, where, {"kind", "name", "score", "useScale", "dropout", "returnAttentionScores", "useCausalMask",
+                              "trainable"});
+      const graph::AttentionScore scores[] = {graph::AttentionScore::Dot, graph::AttentionScore::Concat,
+                                              graph::AttentionScore::Additive};
+      l.score = scores[r.one_of("score", {"dot", "concat", "additive"})];
+      l.use_scale = r.boolean("useScale");
+      l.rate = r.fraction("dropout");
+      l.return_scores = r.boolean("returnAttentionScores");
+      l.causal = r.boolean("useCausalMask");
+      l.trainable = r.boolean("trainable");
       break;
     }
     case LayerKind::RepeatVector: {

@@ -72,6 +72,7 @@ export function outputCount(l: LayerSpec): number {
   if (l === null || typeof l !== 'object') return 1;
   if (l.kind === 'rnn') return 1 + (l.returnState ? (l.cell === 'lstm' ? 2 : 1) : 0);
   if (l.kind === 'bidirectional') return (l.mergeMode === null ? 2 : 1) + (l.forward.returnState ? (l.forward.cell === 'lstm' ? 4 : 2) : 0);
+  if (l.kind === 'attention') return l.returnAttentionScores ? 2 : 1;
   return 1;
 }
 
