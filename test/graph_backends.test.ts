@@ -23,6 +23,7 @@
 //   activation, activation_backward: Dense relu, tanh, sigmoid
 //   softmax_rows: softmax outputs; softmax_rows_backward: a softmax Dense inside the graph
 //   metric_sum: the cases with metrics; regularize: the regularized chains
+//   mask_scores, additive_scores(_backward): the attention graphs (masked source, causal)
 import test from 'ava';
 
 import type { NativeModel } from '../lib/graph_spec';

@@ -5,7 +5,7 @@
 // peepholes, explicit masks, loss weights and an output without a loss).
 // test/graph_gradients checks their gradients against finite differences,
 // test/graph_backends the CPU backend against the reference backend on them.
-import type { GraphSpec, OptimizerSpec, OutputLossSpec, RecurrentSpec, StepArgs } from '../../lib/graph_spec';
+import type { GraphSpec, LayerSpec, OptimizerSpec, OutputLossSpec, RecurrentSpec, StepArgs } from '../../lib/graph_spec';
 import {
   bidirectional, chain, dense, embedding, floatInput, GraphBuilder, input, lossSpec, optimizer, rnn, target, tokenInput,
 } from './graph_specs';
@@ -367,6 +367,53 @@ function softmaxInside(): GraphCase {
     4, [4], 2, 46);
 }
 
+type AttentionScore = 'dot' | 'concat' | 'additive';
+
+function attentionSpec(score: AttentionScore, useScale: boolean, extra: { dropout?: number; returnAttentionScores?: boolean; useCausalMask?: boolean } = {}): LayerSpec {
+  return { kind: 'attention', name: 'attention', score, useScale, dropout: extra.dropout ?? 0, returnAttentionScores: extra.returnAttentionScores ?? false, useCausalMask: extra.useCausalMask ?? false, trainable: true };
+}
+
+/**
+ * The course's translator: a bidirectional LSTM encoder over a masked source, an LSTM
+ * decoder started from the encoder's states with teacher forcing, attention of every
+ * decoder step over the encoder's outputs, concatenated with the decoder's output into a
+ * softmax over the target tokens.
+ */
+function encoderDecoderAttention(score: AttentionScore, useScale: boolean, dropout = 0): GraphCase {
+  const g = new GraphBuilder([tokenInput('src', 5), tokenInput('tgt', 4)], 1);
+  const [src] = g.apply(embedding('src_emb', 7, 3, true), [0]);
+  const [tgt] = g.apply(embedding('tgt_emb', 6, 3), [1]);
+  const [enc, h, c] = g.apply(rnn('encoder', 'lstm', 4, { returnSequences: true, returnState: true }), [src]);
+  const [dec] = g.apply(rnn('decoder', 'lstm', 4, { returnSequences: true }), [tgt, h, c]);
+  const [context, weights] = g.apply(attentionSpec(score, useScale, { dropout, returnAttentionScores: true }), [dec, enc]);
+  const [joined] = g.apply({ kind: 'concatenate', name: 'join', axis: -1 }, [context, dec]);
+  const [probs] = g.apply(dense('head', 6, 'softmax'), [joined]);
+  const src_ids = ids(41, 10, 7);
+  src_ids[3] = 0; // padding at the ends of the first source
+  src_ids[4] = 0;
+  return {
+    name: `encoder LSTM -> decoder LSTM with ${score} attention${useScale ? ' (scaled)' : ''}${dropout ? ' and dropout' : ''} over the masked source, sparse CE + attention weights`,
+    spec: g.output(probs, weights).build(), losses: [lossSpec('sparseCategoricalCrossentropy'), lossSpec('meanSquaredError', { weight: 0.5 })], seed: 42,
+    args: () => ({ batch: 2, inputs: [input(src_ids, [5]), input(ids(42, 8, 6), [4])], targets: [target(ids(43, 8, 6)), target(floats(44, 40, 0, 0.4))] }),
+    ...(dropout ? { dropout: true } : {}),
+  };
+}
+
+/** Self-attention with the causal mask over projected sequences, with a separate key and a query mask. */
+function causalSelfAttention(score: AttentionScore): GraphCase {
+  const g = new GraphBuilder([floatInput('x', [4, 3])], 1);
+  const [q] = g.apply(dense('q', 3, 'tanh'), [0]);
+  const [k] = g.apply(dense('k', 3), [0]);
+  const [v] = g.apply(dense('v', 2), [0]);
+  const [y] = g.apply(attentionSpec(score, true, { useCausalMask: true }), [q, v, k]);
+  const [out] = g.apply(dense('out', 1), [y]);
+  return {
+    name: `causal self-attention (${score}, scaled) with a separate key and a query mask -> Dense`,
+    spec: g.output(out).build(), losses: [mse], seed: 43,
+    args: () => ({ batch: 2, inputs: [input(floats(45, 24), [4, 3], Uint8Array.from([1, 1, 1, 0, 1, 1, 0, 0]))], targets: [target(floats(46, 8))] }),
+  };
+}
+
 export const dagCases: GraphCase[] = [
   sharedDense(),
   sharedLstm(),
@@ -390,7 +437,18 @@ export const dagCases: GraphCase[] = [
   explicitTokenMask(),
   maskingAfterDense(),
   softmaxInside(),
+  encoderDecoderAttention('dot', false),
+  encoderDecoderAttention('dot', true),
+  encoderDecoderAttention('concat', true),
+  encoderDecoderAttention('additive', true),
+  encoderDecoderAttention('additive', false),
+  causalSelfAttention('dot'),
+  causalSelfAttention('concat'),
+  causalSelfAttention('additive'),
 ];
 
-export const allCases: GraphCase[] = [...chainCases, ...dagCases];
+/** With dropout on the attention weights: checked across backends, not by finite differences. */
+export const dropoutDagCases: GraphCase[] = [encoderDecoderAttention('dot', true, 0.3), encoderDecoderAttention('additive', true, 0.3)];
+
+export const allCases: GraphCase[] = [...chainCases, ...dagCases, ...dropoutDagCases];
 
