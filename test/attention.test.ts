@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { GraphSpec, LayerSpec, NativeModel, StepArgs } from '../lib/graph_spec';
-import { input as symbolicInput, layers, loadModel, model, Tensor, tensor } from '../lib/index';
+import { input as symbolicInput, layers, loadModel, model, optimizers, Tensor, tensor } from '../lib/index';
 import { compileSpec, dense, floatInput, GraphBuilder, input, lossSpec, newModel, target } from './support/graph_specs';
 import { readSafetensors, Tensor as StoredTensor } from './support/safetensors';
 
@@ -106,3 +106,103 @@ for (const f of fixtures()) {
     });
   }
 }
+
+// ---- The layer API.
+
+test('shapes, weights and Keras names of the attention layers', (t) => {
+  const q = symbolicInput({ shape: [3, 4], name: 'q' });
+  const v = symbolicInput({ shape: [null, 6], name: 'v' });
+  const k = symbolicInput({ shape: [null, 4], name: 'k' });
+  const att = layers.attention({ useScale: true, scoreMode: 'concat' });
+  const [y, w] = att.apply([q, v, k], { returnAttentionScores: true }) as ReturnType<typeof symbolicInput>[];
+  t.deepEqual(y.shape, [3, 6]);
+  t.deepEqual(w.shape, [3, null]);
+  t.deepEqual(att.weights().map((x) => [x.name, x.shape]), [['scale', []], ['concat_score_weight', []]]);
+  t.is(att.className, 'Attention');
+  t.deepEqual(Object.keys(att.getConfig()).sort(), ['dropout', 'dtype', 'name', 'score_mode', 'trainable', 'use_scale']);
+  const add = layers.additiveAttention();
+  t.deepEqual((add.apply([q, k]) as ReturnType<typeof symbolicInput>).shape, [3, 4]);
+  t.deepEqual(add.weights().map((x) => [x.name, x.shape]), [['scale', [4]]]);
+  t.is(add.className, 'AdditiveAttention');
+  t.deepEqual(layers.attention().apply([q, k]) instanceof Array, false);
+});
+
+test('bad inputs and call options are named', (t) => {
+  const q = symbolicInput({ shape: [3, 4] });
+  const v = symbolicInput({ shape: [5, 4] });
+  const wide = symbolicInput({ shape: [5, 7] });
+  const flat = symbolicInput({ shape: [4] });
+  const short = symbolicInput({ shape: [2, 4] });
+  t.throws(() => layers.attention({ name: 'a1' }).apply([q, wide]), { message: /a1: the value \(the key when none is given\) must have the query's 4 features, received \(None, 5, 7\)/ });
+  t.throws(() => layers.attention({ name: 'a2' }).apply([q, wide, short]), { message: /a2: the value and the key must have one length, received \(None, 5, 7\) and \(None, 2, 4\)/ });
+  t.throws(() => layers.attention({ name: 'a3' }).apply([q, flat]), { message: /a3: the value must be \[batch, steps, features\] with known features, received \(None, 4\)/ });
+  t.throws(() => layers.attention({ name: 'a4' }).apply([q]), { message: /a4: takes 2 to 3 inputs, received 1/ });
+  t.throws(() => layers.attention({ name: 'a5' }).apply([q, v], { returnAttentionScores: 'yes' as never }), { message: /a5: apply: returnAttentionScores must be a boolean, received 'yes'/ });
+  t.throws(() => layers.attention({ name: 'a6' }).apply([q, v], { initialState: [v] }), { message: /a6: apply: unknown option 'initialState' \(known options: returnAttentionScores, useCausalMask\)/ });
+  t.throws(() => layers.dense({ units: 2, name: 'd1' }).apply(q, { useCausalMask: true }), { message: /d1: apply: useCausalMask is for attention layers/ });
+  const shared = layers.attention({ name: 'a7' });
+  shared.apply([q, v]);
+  t.throws(() => shared.apply([q, v], { useCausalMask: true }), { message: /a7: apply: a shared attention layer takes the call options of its first application/ });
+  t.throws(() => layers.attention({ scoreMode: 'general' as never }), { message: /scoreMode must be one of 'dot', 'concat', received 'general'/ });
+  t.throws(() => layers.additiveAttention({ dropout: 1 }), { message: /dropout must be a number in \[0, 1\), received 1/ });
+  t.throws(() => layers.attention({ use_scale: true } as never), { message: /unknown option 'use_scale'.*useScale/ });
+});
+
+function lookupModel() {
+  // Each query picks the value whose key is nearest: attention is the whole job.
+  const q = symbolicInput({ shape: [2, 3], name: 'query' });
+  const kv = symbolicInput({ shape: [4, 3], name: 'keys' });
+  const vals = symbolicInput({ shape: [4, 2], name: 'values' });
+  const pq = layers.dense({ units: 3, name: 'pq' }).apply(q) as ReturnType<typeof symbolicInput>;
+  const [y, w] = layers.attention({ useScale: true, name: 'att' }).apply([pq, vals, kv], { returnAttentionScores: true }) as ReturnType<typeof symbolicInput>[];
+  return model({ inputs: [q, kv, vals], outputs: [y, w], name: 'lookup' });
+}
+
+function lookupData(n: number, seed: number): { xs: Tensor[]; y: Tensor } {
+  let s = seed;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const keys = new Float32Array(n * 12);
+  const vals = new Float32Array(n * 8);
+  const q = new Float32Array(n * 6);
+  const y = new Float32Array(n * 4);
+  for (let b = 0; b < n; b++) {
+    // Unit keys: the query's own key has the largest dot product with it.
+    for (let j = 0; j < 4; j++) {
+      const key = [r(), r(), r()];
+      const norm = Math.hypot(...key) || 1;
+      for (let d = 0; d < 3; d++) keys[b * 12 + j * 3 + d] = key[d] / norm;
+    }
+    for (let i = 0; i < 8; i++) vals[b * 8 + i] = r();
+    for (let i = 0; i < 2; i++) {
+      const pick = Math.floor(((r() + 1) / 2) * 4) % 4;
+      for (let d = 0; d < 3; d++) q[(b * 2 + i) * 3 + d] = keys[b * 12 + pick * 3 + d];
+      for (let d = 0; d < 2; d++) y[(b * 2 + i) * 2 + d] = vals[b * 8 + pick * 2 + d];
+    }
+  }
+  return { xs: [tensor(q, [n, 2, 3]), tensor(keys, [n, 4, 3]), tensor(vals, [n, 4, 2])], y: tensor(y, [n, 2, 2]) };
+}
+
+test('a model with attention learns a key-value lookup, and saves and loads with its call options', async (t) => {
+  const m = lookupModel();
+  m.compile({ optimizer: optimizers.adam({ learningRate: 0.03 }), loss: { att_0: 'mse', att_1: null } });
+  const train = lookupData(256, 7);
+  const held = lookupData(64, 8);
+  const before = (await m.evaluate(held.xs, { att_0: held.y }, { returnDict: true })) as Record<string, number>;
+  await m.fit(train.xs, { att_0: train.y }, { epochs: 40, batchSize: 32, verbose: 0 });
+  const after = (await m.evaluate(held.xs, { att_0: held.y }, { returnDict: true })) as Record<string, number>;
+  t.log(`held-out mse ${before.loss.toFixed(4)} -> ${after.loss.toFixed(4)}`);
+  t.true(after.loss < before.loss / 4, `mse ${before.loss} -> ${after.loss}`);
+  const dir = mkdtempSync(join(tmpdir(), 'recurrent-attention-'));
+  try {
+    await m.save(dir);
+    const loaded = await loadModel(dir);
+    const [a, b] = [(await m.predict(held.xs)) as Tensor[], (await loaded.predict(held.xs)) as Tensor[]];
+    t.is(b.length, 2, 'the attention weights are still an output');
+    t.deepEqual(Array.from(b[0].data), Array.from(a[0].data));
+    t.deepEqual(Array.from(b[1].data), Array.from(a[1].data));
+    const att = loaded.getLayer('att');
+    t.deepEqual((att as unknown as { callOptions: unknown }).callOptions, { returnAttentionScores: true, useCausalMask: false });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -31,6 +31,8 @@ const KINDS: Record<string, Kind> = {
   dot: { make: (c) => layers.dot(c as never), base: { axes: 1 }, inputs: [{ shape: [3], dtype: 'float32' }, { shape: [3], dtype: 'float32' }] },
   repeatVector: { make: (c) => layers.repeatVector(c as never), base: { n: 2 }, inputs: [{ shape: [3], dtype: 'float32' }] },
   reshape: { make: (c) => layers.reshape(c as never), base: { targetShape: [2, 2] }, inputs: [{ shape: [4], dtype: 'float32' }] },
+  attention: { make: (c) => layers.attention(c as never), base: { useScale: true }, inputs: [{ shape: [3, 4], dtype: 'float32' }, { shape: [null, 4], dtype: 'float32' }] },
+  additiveAttention: { make: (c) => layers.additiveAttention(c as never), base: {}, inputs: [{ shape: [3, 4], dtype: 'float32' }, { shape: [5, 2], dtype: 'float32' }, { shape: [5, 4], dtype: 'float32' }] },
 };
 
 /** A one-layer GraphSpec around `layer` applied to the kind's inputs. */
