@@ -24,6 +24,9 @@ function around(layer: unknown, shape: (number | null)[] = [4, 3]): unknown {
 }
 
 const lstm = rnn('lstm', 'lstm', 2);
+const attIn = [floatInput('q', [3, 4]), floatInput('v', [5, 4])];
+const att = (extra: Record<string, unknown> = {}): LayerSpec =>
+  ({ kind: 'attention', name: 'att', score: 'dot', useScale: false, dropout: 0, returnAttentionScores: false, useCausalMask: false, trainable: true, ...extra }) as LayerSpec;
 const base = around(lstm);
 
 const specCases: [string, unknown, Expect][] = [
@@ -48,7 +51,7 @@ const specCases: [string, unknown, Expect][] = [
   ['an embedding reading floats', chain(floatInput('x', [3]), [embedding('e', 5, 2)]), range(/layer 'e', embedding\): an embedding reads token ids: its input must be an int32 model input/)],
   // Layers.
   ['a layer that is not an object', around(null), type(/layers\[0\] must be an object, received null/)],
-  ['an unknown kind', around({ kind: 'conv', name: 'c' }), range(/layers\[0\]: 'kind' must be one of .*'flatten', received 'conv'/)],
+  ['an unknown kind', around({ kind: 'conv', name: 'c' }), range(/layers\[0\]: 'kind' must be one of .*'flatten', 'attention', received 'conv'/)],
   ['an empty layer name', around({ ...lstm, name: '' }), type(/layers\[0\]: 'name' must be a non-empty string, received ''/)],
   ['a duplicate layer name', chain(floatInput('x', [3]), [dense('d', 2), dense('d', 1)]), range(/layers\[1\]: the name 'd' is already layers\[0\]'s; layer names must be unique/)],
   ['an unknown layer key', around({ ...lstm, inputShape: [3, 2] }), type(/layer 'lstm': unknown key 'inputShape'/)],
@@ -159,6 +162,13 @@ specCases.push(
   ['the same output twice', raw([x3], [dense('d', 1)], [{ layer: 0, inputs: [0], outputs: [1] }], [1, 1]), range(/outputs\[1\] is value 1, already outputs\[0\]; outputs must be distinct/)],
   ['an int32 output', raw([tokenInput('t', 3)], [embedding('e', 5, 2)], [{ layer: 0, inputs: [0], outputs: [1] }], [0]), range(/outputs\[0\] is the int32 input 't'; outputs are float values/)],
   ['a fractional value id', raw([x3], [dense('d', 1)], [{ layer: 0, inputs: [0.5], outputs: [1] }], [1]), range(/nodes\[0\]: 'inputs' must be an array of integers/)],
+  // Attention over [query, value, key?].
+  ['an unknown attention score', raw(attIn, [att({ score: 'general' })], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/layer 'att': 'score' must be one of 'dot', 'concat', 'additive', received 'general'/)],
+  ['attention dropout of 1', raw(attIn, [att({ dropout: 1 })], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/layer 'att': 'dropout' must be a number in \[0, 1\), received 1/)],
+  ['attention on one input', raw(attIn, [att()], [{ layer: 0, inputs: [0], outputs: [2] }], [2]), range(/\(layer 'att', attention\): expected 2 \(query, value\) or 3 \(query, value, key\) inputs, received 1/)],
+  ['attention keys of other features', raw([attIn[0], floatInput('v', [5, 3])], [att()], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/layer 'att' needs keys with the query's 4 features, received \[5, 3\] \(the value, which is the key\)/)],
+  ['attention on a vector', raw([floatInput('q', [4]), attIn[1]], [att()], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/layer 'att' takes inputs \[steps, features\] with known features, received \[4\] \(input 0\)/)],
+  ['attention scores not declared as an output', raw(attIn, [att({ returnAttentionScores: true })], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/outputs must be the next fresh value ids \[2, 3\], received \[2\]/)],
 );
 
 for (const [what, spec, expect] of specCases) {
