@@ -11,6 +11,8 @@ export type { Splittable, SplitOptions, Split, SplitIndices } from './train_test
 export { bucketByLength } from './bucket_by_length';
 export type { BucketByLengthOptions } from './bucket_by_length';
 export { bucketedDataset } from './bucketed_dataset';
+export { seq2seqDataset } from './seq2seq_dataset';
+export type { Seq2SeqDatasetOptions, Seq2SeqBatch } from './seq2seq_dataset';
 export type { BucketedDatasetOptions, BucketedBatch } from './bucketed_dataset';
 export { timeseriesDataset } from './timeseries_dataset';
 export type { TimeseriesDatasetOptions, TimeseriesDataset, TimeseriesBatch } from './timeseries_dataset';
