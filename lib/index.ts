@@ -41,6 +41,8 @@ export type { DType, Shape, TensorLike, NestedNumbers } from './tensor';
 export { History } from './training/history';
 export type { HistoryParams } from './training/history';
 export { historySvg, plotHistory } from './training/plot';
+export { attentionSvg, plotAttention } from './training/attention_plot';
+export type { AttentionPlot } from './training/attention_plot';
 export type { HistoryData, PlotOptions } from './training/plot';
 export type { Callback, Logs, TrainingModel } from './training/callbacks';
 export { ProgressLogger } from './training/progress';

@@ -24,7 +24,7 @@ const SERIES_STYLE = {
   validation: { label: 'validation', color: '#ff7f0e', dash: '6 4' },
 } as const;
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
