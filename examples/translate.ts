@@ -53,7 +53,7 @@ export interface TranslatorModels {
   training: Model;
   encoder: Model;
   decoder: Model;
-  /** The one-step decoder that also returns the attention weights (the attention has no weights of its own, so a second layer is the same function). */
+  /** The one-step decoder that also returns the attention weights (the same layers, called with returnAttentionScores). */
   inspector: Model;
 }
 
@@ -67,10 +67,9 @@ export function translatorModels(units = 64): TranslatorModels {
   const combine = dense({ units, activation: 'tanh', name: 'combine' });
   const head = dense({ units: 13, activation: 'softmax', name: 'digit' });
   const attend = attention({ name: 'attention' });
-  const inspect = attention({ name: 'attention_inspect' });
   const step = (x: SymbolicTensor, h: SymbolicTensor, c: SymbolicTensor, mem: SymbolicTensor, withWeights: boolean) => {
     const [y, h2, c2] = decoderLayer.apply(tgtEmb.apply(x) as SymbolicTensor, { initialState: [h, c] }) as SymbolicTensor[];
-    const out = (withWeights ? inspect : attend).apply([y, mem], { returnAttentionScores: withWeights });
+    const out = attend.apply([y, mem], { returnAttentionScores: withWeights });
     const [context, weights] = Array.isArray(out) ? out : [out, undefined];
     return { probs: head.apply(combine.apply(concatenate([context, y])) as SymbolicTensor) as SymbolicTensor, h: h2, c: c2, weights };
   };

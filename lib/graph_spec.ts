@@ -108,10 +108,9 @@ export type LayerSpec =
    * score 'dot' (Keras Attention; useScale: a scalar `scale`), 'concat' (Keras Attention's
    * scoreMode 'concat': `scale`? then `concat_score_weight`) or 'additive' (Keras
    * AdditiveAttention; useScale: `scale` [D]). Outputs [y [Tq, Dv]] (the query's mask),
-   * and with returnAttentionScores the weights [Tq, Tv].
+   * and where the node's call has returnAttentionScores the weights [Tq, Tv].
    */
-  | { kind: 'attention'; name: string; score: 'dot' | 'concat' | 'additive'; useScale: boolean; dropout: number;
-      returnAttentionScores: boolean; useCausalMask: boolean; trainable: boolean };
+  | { kind: 'attention'; name: string; score: 'dot' | 'concat' | 'additive'; useScale: boolean; dropout: number; trainable: boolean };
 
 export type LayerKind = LayerSpec['kind'];
 
@@ -127,8 +126,10 @@ export interface NodeSpec {
   layer: number;
   /** Value ids read, in the layer's order (see its LayerSpec). */
   inputs: number[];
-  /** Value ids written: the next free ids, in order (their count follows from the layer). */
+  /** Value ids written: the next free ids, in order (their count follows from the layer, and for attention from `call`). */
   outputs: number[];
+  /** Attention: this application's call arguments (Keras's return_attention_scores, use_causal_mask). */
+  call?: { returnAttentionScores: boolean; useCausalMask: boolean };
 }
 
 export interface GraphSpec {

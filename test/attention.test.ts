@@ -66,8 +66,8 @@ function graphOf(f: Fixture): GraphSpec {
   const [v] = g.apply(dense('wv', get(f, 'Wv').shape[1], 'linear', noBias), [1]);
   const ids = [q, v];
   if (f.c.key) ids.push(g.apply(dense('wk', get(f, 'Wk').shape[1], 'linear', noBias), [2])[0]);
-  const att: LayerSpec = { kind: 'attention', name: 'att', score: f.c.score, useScale: f.c.useScale, dropout: 0, returnAttentionScores: true, useCausalMask: f.c.causal, trainable: true };
-  const [out, scores] = g.apply(att, ids);
+  const att: LayerSpec = { kind: 'attention', name: 'att', score: f.c.score, useScale: f.c.useScale, dropout: 0, trainable: true };
+  const [out, scores] = g.apply(att, ids, { returnAttentionScores: true, useCausalMask: f.c.causal });
   return g.output(out, scores).build();
 }
 
@@ -140,9 +140,6 @@ test('bad inputs and call options are named', (t) => {
   t.throws(() => layers.attention({ name: 'a5' }).apply([q, v], { returnAttentionScores: 'yes' as never }), { message: /a5: apply: returnAttentionScores must be a boolean, received 'yes'/ });
   t.throws(() => layers.attention({ name: 'a6' }).apply([q, v], { initialState: [v] }), { message: /a6: apply: unknown option 'initialState' \(known options: returnAttentionScores, useCausalMask\)/ });
   t.throws(() => layers.dense({ units: 2, name: 'd1' }).apply(q, { useCausalMask: true }), { message: /d1: apply: useCausalMask is for attention layers/ });
-  const shared = layers.attention({ name: 'a7' });
-  shared.apply([q, v]);
-  t.throws(() => shared.apply([q, v], { useCausalMask: true }), { message: /a7: apply: a shared attention layer takes the call options of its first application/ });
   t.throws(() => layers.attention({ scoreMode: 'general' as never }), { message: /scoreMode must be one of 'dot', 'concat', received 'general'/ });
   t.throws(() => layers.additiveAttention({ dropout: 1 }), { message: /dropout must be a number in \[0, 1\), received 1/ });
   t.throws(() => layers.attention({ use_scale: true } as never), { message: /unknown option 'use_scale'.*useScale/ });
@@ -200,8 +197,36 @@ test('a model with attention learns a key-value lookup, and saves and loads with
     t.is(b.length, 2, 'the attention weights are still an output');
     t.deepEqual(Array.from(b[0].data), Array.from(a[0].data));
     t.deepEqual(Array.from(b[1].data), Array.from(a[1].data));
-    const att = loaded.getLayer('att');
-    t.deepEqual((att as unknown as { callOptions: unknown }).callOptions, { returnAttentionScores: true, useCausalMask: false });
+    t.deepEqual(loaded.outputs.map((o) => o.shape), [[2, 2], [2, 4]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a shared attention layer takes each call's own options, as in Keras (the scores of one application, causal in another)", async (t) => {
+  const q = symbolicInput({ shape: [3, 2], name: 'q' });
+  const v = symbolicInput({ shape: [3, 2], name: 'v' });
+  const att = layers.attention({ useScale: true, name: 'shared_att' });
+  const plain = att.apply([q, v]) as ReturnType<typeof symbolicInput>;
+  const [withScores, scores] = att.apply([q, v], { returnAttentionScores: true }) as ReturnType<typeof symbolicInput>[];
+  const causal = att.apply([q, v], { useCausalMask: true }) as ReturnType<typeof symbolicInput>;
+  const m = model({ inputs: [q, v], outputs: [plain, withScores, scores, causal] });
+  t.is(att.weights().length, 1, 'one scale for every application');
+  const x = tensor(Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)), [2, 3, 2]);
+  const y = tensor(Float32Array.from({ length: 12 }, (_, i) => Math.cos(i)), [2, 3, 2]);
+  const [a, b, w, c] = (await m.predict([x, y])) as Tensor[];
+  t.deepEqual(Array.from(a.data), Array.from(b.data), 'returning the scores changes nothing else');
+  // Causal: the first query sees only the first key, so its weight row is [1, 0, 0] and its output is that value.
+  t.deepEqual(Array.from(c.data.subarray(0, 2)), Array.from(y.data.subarray(0, 2)));
+  t.notDeepEqual(Array.from(c.data), Array.from(a.data));
+  for (let r = 0; r < 6; r++) t.true(Math.abs(w.data[r * 3] + w.data[r * 3 + 1] + w.data[r * 3 + 2] - 1) < 1e-6);
+  const dir = mkdtempSync(join(tmpdir(), 'recurrent-attention-calls-'));
+  try {
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    await m.save(dir);
+    const back = await loadModel(dir);
+    const outs = (await back.predict([x, y])) as Tensor[];
+    outs.forEach((o, i) => t.deepEqual(Array.from(o.data), Array.from([a, b, w, c][i].data), `output ${i}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,7 @@ function around(layer: unknown, shape: (number | null)[] = [4, 3]): unknown {
 const lstm = rnn('lstm', 'lstm', 2);
 const attIn = [floatInput('q', [3, 4]), floatInput('v', [5, 4])];
 const att = (extra: Record<string, unknown> = {}): LayerSpec =>
-  ({ kind: 'attention', name: 'att', score: 'dot', useScale: false, dropout: 0, returnAttentionScores: false, useCausalMask: false, trainable: true, ...extra }) as LayerSpec;
+  ({ kind: 'attention', name: 'att', score: 'dot', useScale: false, dropout: 0, trainable: true, ...extra }) as LayerSpec;
 const base = around(lstm);
 
 const specCases: [string, unknown, Expect][] = [
@@ -168,7 +168,9 @@ specCases.push(
   ['attention on one input', raw(attIn, [att()], [{ layer: 0, inputs: [0], outputs: [2] }], [2]), range(/\(layer 'att', attention\): expected 2 \(query, value\) or 3 \(query, value, key\) inputs, received 1/)],
   ['attention keys of other features', raw([attIn[0], floatInput('v', [5, 3])], [att()], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/layer 'att' needs keys with the query's 4 features, received \[5, 3\] \(the value, which is the key\)/)],
   ['attention on a vector', raw([floatInput('q', [4]), attIn[1]], [att()], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/layer 'att' takes inputs \[steps, features\] with known features, received \[4\] \(input 0\)/)],
-  ['attention scores not declared as an output', raw(attIn, [att({ returnAttentionScores: true })], [{ layer: 0, inputs: [0, 1], outputs: [2] }], [2]), range(/outputs must be the next fresh value ids \[2, 3\], received \[2\]/)],
+  ['attention scores not declared as an output', raw(attIn, [att()], [{ layer: 0, inputs: [0, 1], outputs: [2], call: { returnAttentionScores: true, useCausalMask: false } }], [2]), range(/outputs must be the next fresh value ids \[2, 3\], received \[2\]/)],
+  ['call arguments on a dense node', raw([x3], [dense('d', 1)], [{ layer: 0, inputs: [0], outputs: [1], call: { returnAttentionScores: false, useCausalMask: true } }], [1]), range(/'call' \(returnAttentionScores, useCausalMask\) applies to attention layers only/)],
+  ['an unknown call argument', raw(attIn, [att()], [{ layer: 0, inputs: [0, 1], outputs: [2], call: { causal: true } as never }], [2]), type(/nodes\[0\]: 'call': unknown key 'causal'/)],
 );
 
 for (const [what, spec, expect] of specCases) {

@@ -57,7 +57,7 @@ export function functionalToJson(name: string, graph: ModelGraph): FunctionalTop
     const input = graph.inputs.findIndex((t) => t.node.layer === layer);
     if (input >= 0) json.config = { ...json.config, dtype: graph.inputDtypes[input] };
     const nodes = graph.nodes.filter((n) => n.layer === layer && !(layer instanceof InputLayer));
-    return { ...json, name: layer.name, inbound_nodes: nodes.map((n) => n.inputs.map((t) => [...ref(t), layer.callKwargs()] as TensorRef)) };
+    return { ...json, name: layer.name, inbound_nodes: nodes.map((n) => n.inputs.map((t) => [...ref(t), layer.callKwargs(n.call)] as TensorRef)) };
   });
   return {
     class_name: 'Functional',

@@ -5,16 +5,17 @@
 // The scores are softmaxed over the keys (padding keys, from the value's mask, and with
 // useCausalMask the keys after each query left out), dropped out in training, and
 // weight the values: the output is [Tq, Dv] and carries the query's mask. As in Keras,
-// `returnAttentionScores` and `useCausalMask` are given with the call:
-// `att.apply([q, v], { returnAttentionScores: true })` returns [output, scores [Tq, Tv]].
+// `returnAttentionScores` and `useCausalMask` are given with each call (a shared layer may
+// differ between calls): `att.apply([q, v], { returnAttentionScores: true })` returns
+// [output, scores [Tq, Tv]].
 // The forward and backward run natively (native/graph/attention_layer.cc).
-import type { LayerSpec } from '../graph_spec';
+import type { LayerSpec, NodeSpec } from '../graph_spec';
 import { glorotUniform, ones } from '../initializers';
 import type { SymbolicTensor } from '../models/symbolic_tensor';
 import { describe } from '../options';
 import { formatShape } from '../tensor';
 import { boolean, fraction, oneOf, option, OptionTable } from './declaration';
-import { ApplyOptions, Layer, LayerConfig, LayerKindDeclaration, TensorType, toSymbolicList, weight, WeightInfo } from './layer';
+import { ApplyOptions, Layer, LayerConfig, LayerKindDeclaration, NodeCall, TensorType, toSymbolicList, weight, WeightInfo } from './layer';
 
 export type AttentionScoreMode = 'dot' | 'concat';
 
@@ -62,8 +63,6 @@ export const ADDITIVE_ATTENTION: LayerKindDeclaration = {
 };
 
 abstract class AttentionBase extends Layer {
-  private call: AttentionCallOptions | undefined;
-
   get useScale(): boolean {
     return this.options.useScale as boolean;
   }
@@ -73,11 +72,6 @@ abstract class AttentionBase extends Layer {
   /** How the native layer scores. */
   protected abstract get score(): 'dot' | 'concat' | 'additive';
 
-  /** The call options of the layer's applications (they are the first's; later ones must agree). */
-  get callOptions(): AttentionCallOptions {
-    return this.call ?? { returnAttentionScores: false, useCausalMask: false };
-  }
-
   protected override callInputs(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions): SymbolicTensor[] {
     const { returnAttentionScores, useCausalMask, ...rest } = options ?? {};
     const extra = Object.keys(rest);
@@ -85,19 +79,20 @@ abstract class AttentionBase extends Layer {
     for (const [key, v] of Object.entries({ returnAttentionScores, useCausalMask })) {
       if (v !== undefined && typeof v !== 'boolean') throw this.error(`apply: ${key} must be a boolean, received ${describe(v)}`);
     }
-    const call = { returnAttentionScores: returnAttentionScores ?? false, useCausalMask: useCausalMask ?? false };
-    if (this.call && (this.call.returnAttentionScores !== call.returnAttentionScores || this.call.useCausalMask !== call.useCausalMask)) {
-      throw this.error(`apply: a shared attention layer takes the call options of its first application (${JSON.stringify(this.call)}), received ${JSON.stringify(call)}`);
-    }
-    const list = toSymbolicList(this.name, inputs);
-    this.call = call;
-    return list;
+    return toSymbolicList(this.name, inputs);
   }
 
-  /** The call options as Keras writes them in a node's kwargs. */
-  override callKwargs(): Record<string, unknown> {
-    const c = this.callOptions;
-    return { return_attention_scores: c.returnAttentionScores, use_causal_mask: c.useCausalMask };
+  /** Each application keeps its own call arguments, as Keras's. */
+  protected override nodeCall(options: ApplyOptions): AttentionCallOptions {
+    return { returnAttentionScores: options?.returnAttentionScores ?? false, useCausalMask: options?.useCausalMask ?? false };
+  }
+
+  override callKwargs(call: NodeCall): Record<string, unknown> {
+    return { return_attention_scores: call.returnAttentionScores ?? false, use_causal_mask: call.useCausalMask ?? false };
+  }
+
+  override nodeSpecCall(call: NodeCall): NodeSpec['call'] {
+    return { returnAttentionScores: call.returnAttentionScores ?? false, useCausalMask: call.useCausalMask ?? false };
   }
 
   override applyOptionsFromKwargs(kwargs: Record<string, unknown>): ApplyOptions {
@@ -107,7 +102,7 @@ abstract class AttentionBase extends Layer {
     return out;
   }
 
-  outputTypes(inputs: TensorType[]): TensorType[] {
+  outputTypes(inputs: TensorType[], call: NodeCall = {}): TensorType[] {
     this.checkInputCount(inputs, 2, 3);
     const names = ['query', 'value', 'key'];
     inputs.forEach((t, i) => {
@@ -125,16 +120,12 @@ abstract class AttentionBase extends Layer {
       throw this.error(`the value and the key must have one length, received ${formatShape([null, ...v.shape])} and ${formatShape([null, ...k.shape])}`);
     }
     const out: TensorType[] = [{ shape: [q.shape[0], v.shape[1]], dtype: 'float32' }];
-    if (this.callOptions.returnAttentionScores) out.push({ shape: [q.shape[0], v.shape[0] ?? k.shape[0]], dtype: 'float32' });
+    if (call.returnAttentionScores) out.push({ shape: [q.shape[0], v.shape[0] ?? k.shape[0]], dtype: 'float32' });
     return out;
   }
 
   toSpec(): LayerSpec {
-    const c = this.callOptions;
-    return {
-      kind: 'attention', name: this.name, score: this.score, useScale: this.useScale, dropout: this.dropout,
-      returnAttentionScores: c.returnAttentionScores, useCausalMask: c.useCausalMask, trainable: this.trainable,
-    };
+    return { kind: 'attention', name: this.name, score: this.score, useScale: this.useScale, dropout: this.dropout, trainable: this.trainable };
   }
 }
 

@@ -3,7 +3,7 @@
 // (`layer.apply(x)`, the functional API), and what a model asks of a layer: the output
 // types for input types, its weights (Keras names, shapes, order and initial values,
 // fixed by its first application), its native LayerSpec and its Keras JSON config.
-import type { LayerSpec } from '../graph_spec';
+import type { LayerSpec, NodeSpec } from '../graph_spec';
 import type { Initializer } from '../initializers';
 import { LayerNode, SymbolicTensor } from '../models/symbolic_tensor';
 import type { TorchModule } from '../io/torch_module';
@@ -44,6 +44,12 @@ export interface ApplyOptions {
   /** Attention layers: also return the attention weights (Keras return_attention_scores). */
   returnAttentionScores?: boolean;
   /** Attention layers: each query sees the keys up to its own position (Keras use_causal_mask). */
+  useCausalMask?: boolean;
+}
+
+/** What one application of a layer was called with besides its inputs (Keras call arguments): attention layers only. */
+export interface NodeCall {
+  returnAttentionScores?: boolean;
   useCausalMask?: boolean;
 }
 
@@ -115,8 +121,8 @@ export abstract class Layer {
     return undefined;
   }
 
-  /** Output types for these input types; throws naming the layer on a misfit. */
-  abstract outputTypes(inputs: TensorType[]): TensorType[];
+  /** Output types for these input types (and the application's call arguments); throws naming the layer on a misfit. */
+  abstract outputTypes(inputs: TensorType[], call?: NodeCall): TensorType[];
 
   /** The weights for the first application's inputs, in Keras order (none by default). */
   weightsFor(_inputs: TensorType[]): WeightInfo[] {
@@ -215,10 +221,11 @@ export abstract class Layer {
    */
   apply(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
     const list = this.callInputs(inputs, options);
+    const call = this.nodeCall(options);
     const types = list.map((t) => ({ shape: t.shape, dtype: t.dtype }));
-    const outputs = this.outputTypes(types);
+    const outputs = this.outputTypes(types, call);
     this.build(types);
-    const node = new LayerNode(this, list);
+    const node = new LayerNode(this, list, call);
     node.setOutputs(outputs.map((o, i) => new SymbolicTensor(o.shape, o.dtype, node, i, outputs.length === 1 ? this.name : `${this.name}/${i}`)));
     return node.outputs.length === 1 ? node.outputs[0] : [...node.outputs];
   }
@@ -233,9 +240,19 @@ export abstract class Layer {
     return toSymbolicList(this.name, inputs);
   }
 
-  /** What a node of this layer writes as its Keras call kwargs (none by default). */
-  callKwargs(): Record<string, unknown> {
+  /** The call arguments an application keeps (none by default: initial states arrive as inputs). */
+  protected nodeCall(_options: ApplyOptions): NodeCall {
     return {};
+  }
+
+  /** A node's call arguments as Keras writes them in its kwargs (none by default). */
+  callKwargs(_call: NodeCall): Record<string, unknown> {
+    return {};
+  }
+
+  /** A node's call arguments in the native NodeSpec (none by default). */
+  nodeSpecCall(_call: NodeCall): NodeSpec['call'] {
+    return undefined;
   }
 
   /** The apply options a saved node's Keras kwargs ask for (none by default: initial states arrive as inputs). */

@@ -110,7 +110,7 @@ export class ModelGraph {
     this.inputs.forEach((t, i) => types.set(t, { shape: inputShapes[i], dtype: this.inputDtypes[i] }));
     for (const node of this.nodes) {
       if (node.layer instanceof InputLayer) continue;
-      const out = node.layer.outputTypes(node.inputs.map((t) => types.get(t) as TensorType));
+      const out = node.layer.outputTypes(node.inputs.map((t) => types.get(t) as TensorType), node.call);
       node.outputs.forEach((t, i) => types.set(t, out[i]));
     }
     return this.outputs.map((t) => {
@@ -140,7 +140,8 @@ export class ModelGraph {
         ids.set(t, next);
         return next++;
       });
-      nodes.push({ layer: layerIndex.get(node.layer) as number, inputs, outputs });
+      const call = node.layer.nodeSpecCall(node.call);
+      nodes.push({ layer: layerIndex.get(node.layer) as number, inputs, outputs, ...(call ? { call } : {}) });
     }
     return {
       inputs: this.inputs.map((t, i) => ({ name: t.name, shape: [...t.shape], dtype: this.inputDtypes[i] })),

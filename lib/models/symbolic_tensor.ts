@@ -2,7 +2,7 @@
 // layer's apply() returns for symbolic inputs. A tensor knows its per-sample shape, its
 // dtype and the node (one application of a layer) that produced it; a model is the graph
 // of nodes between its input and output tensors.
-import type { Layer } from '../layers/layer';
+import type { Layer, NodeCall } from '../layers/layer';
 import { DType, formatShape, Shape } from '../tensor';
 
 export class SymbolicTensor {
@@ -34,6 +34,8 @@ export class LayerNode {
   constructor(
     readonly layer: Layer,
     readonly inputs: readonly SymbolicTensor[],
+    /** The call arguments of this application (attention's returnAttentionScores, useCausalMask). */
+    readonly call: Readonly<NodeCall> = {},
   ) {}
 
   get outputs(): readonly SymbolicTensor[] {

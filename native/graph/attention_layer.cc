@@ -8,6 +8,8 @@
 //           `dropout` (inverted); the output is W V, zeroed where the query's mask is 0,
 //           and carries the query's mask. returnAttentionScores adds W (as used) as a
 //           second output [Tq, Tv]. The key's own mask is not read, as in Keras.
+//           useCausalMask and returnAttentionScores are per application (Keras call
+//           arguments: NodeSpec.call).
 // Weights: 'dot'/'concat' with useScale a scalar `scale` (ones); 'concat' a scalar
 // `concat_score_weight` (ones) after it; 'additive' with useScale `scale` [D].
 #include <stdexcept>
@@ -27,6 +29,7 @@ class AttentionNode : public Node {
       : layer_(layer), raw_(b), scores_(b), weights_(b), factors_(b), dropped_weights_(b), ones_(b), dout_(b),
         dweights_(b), dscores_(b), dkey_(b), product_(b) {}
   std::vector<Shape> output_shapes(const std::vector<Shape>& in) const override;
+  void set_call(const NodeCall& call) override { call_ = call; }
   void forward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out) override;
   void backward(const StepContext& ctx, const std::vector<Value*>& in, const std::vector<Value*>& out,
                 const std::vector<float*>& dx) override;
@@ -41,6 +44,7 @@ class AttentionNode : public Node {
   const float* additive_weights(Backend& be, bool* scalar_weight);
 
   const AttentionLayer& layer_;
+  NodeCall call_;
   // What forward saw, for backward.
   const float *q_ = nullptr, *k_ = nullptr, *v_ = nullptr;
   const uint8_t* q_mask_ = nullptr;
@@ -109,7 +113,7 @@ std::vector<Shape> AttentionNode::output_shapes(const std::vector<Shape>& in) co
     throw std::invalid_argument("needs a value and a key of one length, received " + shape_text(v) + " and " +
                                 shape_text(k));
   std::vector<Shape> out{{q[0], v[1]}};
-  if (layer_.spec().return_scores) out.push_back({q[0], steps});
+  if (call_.return_attention_scores) out.push_back({q[0], steps});
   return out;
 }
 
@@ -152,7 +156,7 @@ void AttentionNode::forward(const StepContext& ctx, const std::vector<Value*>& i
     const float* w = additive_weights(be, &scalar_weight);
     be.additive_scores(q_, k_, w, scalar_weight, 1.0f, B, Tq_, Tv_, D_, S);
   }
-  if (v.mask || s.causal) be.mask_scores(S, v.mask, s.causal, B, Tq_, Tv_);
+  if (v.mask || call_.use_causal_mask) be.mask_scores(S, v.mask, call_.use_causal_mask, B, Tq_, Tv_);
   float* W = weights_.ensure(n);
   be.softmax_rows(S, W, B * Tq_, Tv_);
   dropped_ = ctx.training && s.rate > 0.0f;
@@ -169,7 +173,7 @@ void AttentionNode::forward(const StepContext& ctx, const std::vector<Value*>& i
                   Tq_ * Dv_, B);
   if (q.mask) be.apply_row_mask(y, q.mask, y, B * Tq_, Dv_);
   out[0]->mask = q.mask;
-  if (s.return_scores) {
+  if (call_.return_attention_scores) {
     be.copy(out[1]->own_data(n), used_, sizeof(float) * static_cast<size_t>(n));
     out[1]->mask = nullptr;
   }
@@ -207,7 +211,7 @@ void AttentionNode::backward(const StepContext& ctx, const std::vector<Value*>& 
     be.fill(dW, 0.0f, n);
     if (dv) be.fill(dv, 0.0f, B * Tv_ * Dv_);
   }
-  if (s.return_scores && out[1]->grad) be.add(dW, out[1]->grad, dW, n);
+  if (call_.return_attention_scores && out[1]->grad) be.add(dW, out[1]->grad, dW, n);
   if (dropped_) be.multiply(dW, factors_.data(), dW, n);
   float* dS = dscores_.ensure(n);
   be.softmax_rows_backward(weights_.data(), dW, dS, B * Tq_, Tv_);  // the -1e9 of masking passes gradients unchanged

@@ -57,12 +57,12 @@ bool input_count_ok(const LayerSpec& l, size_t n, std::string* expected) {
   }
 }
 
-size_t outputs_of(const LayerSpec& l) {
+size_t outputs_of(const LayerSpec& l, const NodeSpec& node) {
   switch (l.kind) {
     case LayerKind::Recurrent: return 1 + (l.forward.return_state ? l.forward.state_count() : 0);
     case LayerKind::Bidirectional:
       return (l.merge_mode == MergeMode::None ? 2 : 1) + (l.forward.return_state ? 2 * l.forward.state_count() : 0);
-    case LayerKind::Attention: return l.return_scores ? 2 : 1;
+    case LayerKind::Attention: return node.call.return_attention_scores ? 2 : 1;
     default: return 1;
   }
 }
@@ -106,7 +106,9 @@ void Graph::check_structure() const {
         throw std::invalid_argument(label + ": input " + std::to_string(k) + " is the int32 input '" +
                                     spec_.inputs[v].name + "'; token ids are read by embedding layers only");
     }
-    const size_t outs = outputs_of(l);
+    require(!node.has_call || l.kind == LayerKind::Attention,
+            label + ": 'call' (returnAttentionScores, useCausalMask) applies to attention layers only");
+    const size_t outs = outputs_of(l, node);
     bool fresh = node.outputs.size() == outs;
     for (size_t k = 0; fresh && k < outs; ++k) fresh = node.outputs[k] == next + static_cast<int64_t>(k);
     if (!fresh) {
@@ -182,6 +184,7 @@ Graph::Graph(const GraphSpec& spec, Backend* backend) : spec_(spec), backend_(ba
         built[ns.layer] = true;
       }
       nodes_.push_back(layer.make_node(backend));
+      nodes_.back()->set_call(ns.call);
       out = nodes_.back()->output_shapes(in);
       for (const Shape& s : out)
         require(known_elements(s) <= kMaxSampleElements, "output per sample " + shape_text(s) + " is too large");

@@ -91,8 +91,6 @@ struct LayerSpec {
   // attention (rate: the dropout on the attention weights)
   AttentionScore score = AttentionScore::Dot;
   bool use_scale = false;
-  bool return_scores = false;
-  bool causal = false;
 };
 
 struct InputSpec {
@@ -101,9 +99,17 @@ struct InputSpec {
   bool int32 = false;
 };
 
+// What one application of a layer was called with (Keras call arguments): attention only.
+struct NodeCall {
+  bool return_attention_scores = false;
+  bool use_causal_mask = false;
+};
+
 struct NodeSpec {
   int64_t layer = 0;
   std::vector<int64_t> inputs, outputs;
+  NodeCall call;
+  bool has_call = false;  // the spec gave call arguments
 };
 
 struct GraphSpec {

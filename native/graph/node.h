@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "graph/graph_spec.h"
 #include "graph/shape.h"
 #include "graph/value.h"
 #include "kernels/backend.h"
@@ -46,6 +47,8 @@ class Node {
   // Floats of workspace one step needs beyond the values (a bound checked before a batch
   // is run; caches of recurrent layers dominate).
   virtual double workspace_floats(int64_t /*batch*/, const std::vector<Shape>& /*in*/) const { return 0.0; }
+  // The call arguments of this application (attention layers read them; made before output_shapes).
+  virtual void set_call(const NodeCall&) {}
   // Zeroes carried states (stateful recurrent layers).
   virtual void reset_states(Backend*) {}
   // Softmax Dense: the loss may hand backward d loss / d logits (categorical cross-entropy

@@ -181,15 +181,12 @@ LayerSpec layer_spec(const Napi::Value& v, size_t index) {
       break;
     }
     case LayerKind::Attention: {
-      SpecReader r(v, where, {"kind", "name", "score", "useScale", "dropout", "returnAttentionScores", "useCausalMask",
-                              "trainable"});
+      SpecReader r(v, where, {"kind", "name", "score", "useScale", "dropout", "trainable"});
       const graph::AttentionScore scores[] = {graph::AttentionScore::Dot, graph::AttentionScore::Concat,
                                               graph::AttentionScore::Additive};
       l.score = scores[r.one_of("score", {"dot", "concat", "additive"})];
       l.use_scale = r.boolean("useScale");
       l.rate = r.fraction("dropout");
-      l.return_scores = r.boolean("returnAttentionScores");
-      l.causal = r.boolean("useCausalMask");
       l.trainable = r.boolean("trainable");
       break;
     }
@@ -284,11 +281,19 @@ graph::GraphSpec parse_graph_spec(const Napi::Value& value) {
   g.layers = named_list<LayerSpec>(r.array("layers"), "layers", "layer", layer_spec);
   const Napi::Array nodes = r.array("nodes");
   for (uint32_t i = 0; i < nodes.Length(); ++i) {
-    SpecReader n(nodes.Get(i), "Model: nodes[" + std::to_string(i) + "]", {"layer", "inputs", "outputs"});
+    const std::string where = "Model: nodes[" + std::to_string(i) + "]";
+    SpecReader n(nodes.Get(i), where, {"layer", "inputs", "outputs", "call"});
     graph::NodeSpec s;
     s.layer = n.integer("layer", 0, kMaxId);
     s.inputs = value_ids(n, "inputs");
     s.outputs = value_ids(n, "outputs");
+    if (n.has("call")) {
+      // Checked against the layer's kind in Graph::check_structure.
+      SpecReader c(n.get("call"), where + ": 'call'", {"returnAttentionScores", "useCausalMask"});
+      s.call.return_attention_scores = c.boolean("returnAttentionScores");
+      s.call.use_causal_mask = c.boolean("useCausalMask");
+      s.has_call = true;
+    }
     g.nodes.push_back(std::move(s));
   }
   g.outputs = value_ids(r, "outputs");

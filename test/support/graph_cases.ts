@@ -369,8 +369,8 @@ function softmaxInside(): GraphCase {
 
 type AttentionScore = 'dot' | 'concat' | 'additive';
 
-function attentionSpec(score: AttentionScore, useScale: boolean, extra: { dropout?: number; returnAttentionScores?: boolean; useCausalMask?: boolean } = {}): LayerSpec {
-  return { kind: 'attention', name: 'attention', score, useScale, dropout: extra.dropout ?? 0, returnAttentionScores: extra.returnAttentionScores ?? false, useCausalMask: extra.useCausalMask ?? false, trainable: true };
+function attentionSpec(score: AttentionScore, useScale: boolean, dropout = 0): LayerSpec {
+  return { kind: 'attention', name: 'attention', score, useScale, dropout, trainable: true };
 }
 
 /**
@@ -385,7 +385,7 @@ function encoderDecoderAttention(score: AttentionScore, useScale: boolean, dropo
   const [tgt] = g.apply(embedding('tgt_emb', 6, 3), [1]);
   const [enc, h, c] = g.apply(rnn('encoder', 'lstm', 4, { returnSequences: true, returnState: true }), [src]);
   const [dec] = g.apply(rnn('decoder', 'lstm', 4, { returnSequences: true }), [tgt, h, c]);
-  const [context, weights] = g.apply(attentionSpec(score, useScale, { dropout, returnAttentionScores: true }), [dec, enc]);
+  const [context, weights] = g.apply(attentionSpec(score, useScale, dropout), [dec, enc], { returnAttentionScores: true, useCausalMask: false });
   const [joined] = g.apply({ kind: 'concatenate', name: 'join', axis: -1 }, [context, dec]);
   const [probs] = g.apply(dense('head', 6, 'softmax'), [joined]);
   const src_ids = ids(41, 10, 7);
@@ -405,7 +405,7 @@ function causalSelfAttention(score: AttentionScore): GraphCase {
   const [q] = g.apply(dense('q', 3, 'tanh'), [0]);
   const [k] = g.apply(dense('k', 3), [0]);
   const [v] = g.apply(dense('v', 2), [0]);
-  const [y] = g.apply(attentionSpec(score, true, { useCausalMask: true }), [q, v, k]);
+  const [y] = g.apply(attentionSpec(score, true), [q, v, k], { returnAttentionScores: false, useCausalMask: true });
   const [out] = g.apply(dense('out', 1), [y]);
   return {
     name: `causal self-attention (${score}, scaled) with a separate key and a query mask -> Dense`,

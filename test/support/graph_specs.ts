@@ -68,11 +68,11 @@ export function tokenInput(name: string, steps: number | null): InputSpec {
 }
 
 /** Values a node of this layer writes. */
-export function outputCount(l: LayerSpec): number {
+export function outputCount(l: LayerSpec, call?: NodeSpec['call']): number {
   if (l === null || typeof l !== 'object') return 1;
   if (l.kind === 'rnn') return 1 + (l.returnState ? (l.cell === 'lstm' ? 2 : 1) : 0);
   if (l.kind === 'bidirectional') return (l.mergeMode === null ? 2 : 1) + (l.forward.returnState ? (l.forward.cell === 'lstm' ? 4 : 2) : 0);
-  if (l.kind === 'attention') return l.returnAttentionScores ? 2 : 1;
+  if (l.kind === 'attention') return call?.returnAttentionScores ? 2 : 1;
   return 1;
 }
 
@@ -100,10 +100,11 @@ export class GraphBuilder {
     return this.layers.length - 1;
   }
 
-  apply(spec: LayerSpec, inputs: number[]): number[] {
-    const outputs = Array.from({ length: outputCount(spec) }, (_, k) => this.next + k);
+  /** `call`: an attention node's call arguments. */
+  apply(spec: LayerSpec, inputs: number[], call?: NodeSpec['call']): number[] {
+    const outputs = Array.from({ length: outputCount(spec, call) }, (_, k) => this.next + k);
     this.next += outputs.length;
-    this.nodes.push({ layer: this.layer(spec), inputs, outputs });
+    this.nodes.push({ layer: this.layer(spec), inputs, outputs, ...(call ? { call } : {}) });
     return outputs;
   }
 
