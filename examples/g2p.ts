@@ -18,7 +18,6 @@ import { model } from '../lib/models/functional';
 import type { Model } from '../lib/models/model';
 import type { SymbolicTensor } from '../lib/models/symbolic_tensor';
 import { getNumThreads } from '../lib/runtime';
-import { Tensor } from '../lib/tensor';
 import { adam } from '../lib/training/optimizers';
 
 export const PAD = 0;
@@ -140,26 +139,14 @@ export function g2pModels(s: G2pShape): G2pModels {
 }
 
 /**
- * Pronunciations of `words` (letter ids), greedy or by beam search. Words are decoded in
- * groups of one length, so no source is padded (the attention's memory is exact).
+ * Pronunciations of `words` (letter ids), greedy or by beam search. `sequences` decodes the
+ * words in groups of one length, so no source is padded (the attention's memory is exact).
  */
-export async function pronounce(m: G2pModels, words: readonly number[][], options: { beamWidth?: number; maxLength?: number; batch?: number } = {}): Promise<number[][]> {
-  const { beamWidth = 1, maxLength = 32, batch = 512 } = options;
-  const out: number[][] = new Array(words.length);
-  const byLength = new Map<number, number[]>();
-  words.forEach((w, i) => byLength.set(w.length, [...(byLength.get(w.length) ?? []), i]));
-  for (const [length, all] of byLength) {
-    for (let start = 0; start < all.length; start += batch) {
-      const group = all.slice(start, start + batch);
-      const ids = new Int32Array(group.length * length);
-      group.forEach((i, b) => ids.set(words[i], b * length));
-      const source = new Tensor(ids, [group.length, length]);
-      const common = { encoder: m.encoder, decoder: m.decoder, states: 2, source, startToken: START, endToken: END, maxLength };
-      const r = beamWidth === 1 ? await greedy(common) : await beamSearch({ ...common, beamWidth, lengthPenalty: 0.6 });
-      group.forEach((i, b) => (out[i] = r.tokens[b]));
-    }
-  }
-  return out;
+export async function pronounce(m: G2pModels, words: readonly number[][], options: { beamWidth?: number; maxLength?: number } = {}): Promise<number[][]> {
+  const { beamWidth = 1, maxLength = 32 } = options;
+  const common = { encoder: m.encoder, decoder: m.decoder, states: 2, sequences: words, startToken: START, endToken: END, maxLength };
+  const r = beamWidth === 1 ? await greedy(common) : await beamSearch({ ...common, beamWidth, lengthPenalty: 0.6 });
+  return r.tokens;
 }
 
 export interface G2pOptions {

@@ -87,19 +87,10 @@ export function translatorModels(units = 64): TranslatorModels {
   return { training, encoder, decoder, inspector };
 }
 
-/** Digits of each number's words, greedy or by beam search (sources grouped by length: no padding). */
+/** Digits of each number's words, greedy or by beam search (`sequences`: grouped by length, no padding). */
 export async function translate(m: TranslatorModels, sentences: number[][], beamWidth = 1): Promise<number[][]> {
-  const out: number[][] = new Array(sentences.length);
-  const byLength = new Map<number, number[]>();
-  sentences.forEach((s, i) => byLength.set(s.length, [...(byLength.get(s.length) ?? []), i]));
-  for (const [length, group] of byLength) {
-    const ids = new Int32Array(group.length * length);
-    group.forEach((i, b) => ids.set(sentences[i], b * length));
-    const common = { encoder: m.encoder, decoder: m.decoder, states: 2, source: new Tensor(ids, [group.length, length]), startToken: START, endToken: END, maxLength: 8 };
-    const r = beamWidth === 1 ? await greedy(common) : await beamSearch({ ...common, beamWidth });
-    group.forEach((i, b) => (out[i] = r.tokens[b]));
-  }
-  return out;
+  const common = { encoder: m.encoder, decoder: m.decoder, states: 2, sequences: sentences, startToken: START, endToken: END, maxLength: 8 };
+  return (beamWidth === 1 ? await greedy(common) : await beamSearch({ ...common, beamWidth })).tokens;
 }
 
 /** Decodes one sentence greedily, keeping each step's attention weights over its words. */

@@ -93,6 +93,14 @@ test('an encoder-decoder learns to reverse words; separate encoder and decoder m
   const seq2seq = { encoder: encoderModel, decoder: decoderModel, source: padded(held, T), startToken: START, endToken: END, maxLength: T };
   const greedy = await decode.greedy(seq2seq);
   t.deepEqual(greedy.tokens, out);
+  // Unpadded sources of any lengths, decoded in groups of one length: the masked encoder
+  // gave the padded ones the same states, so the same tokens come back, in order.
+  const { source: _padded, ...models } = seq2seq;
+  const ragged = await decode.greedy({ ...models, sequences: held });
+  t.deepEqual(ragged.tokens, out);
+  await t.throwsAsync(decode.greedy({ ...seq2seq, sequences: held }), { message: /give source or sequences, not both/ });
+  await t.throwsAsync(decode.greedy(models), { message: /give source \(the encoder's inputs\) or sequences/ });
+  await t.throwsAsync(decode.greedy({ ...models, sequences: [[1, 2], []] }), { message: /sequences\[1\] must be a non-empty array of token ids/ });
   const beam = await decode.beamSearch({ ...seq2seq, beamWidth: 3 });
   const beamExact = held.filter((w, i) => beam.tokens[i].join(',') === [...w].reverse().join(',')).length / n;
   t.log(`decode.greedy: the same tokens; decode.beamSearch (width 3) exact match ${(100 * beamExact).toFixed(1)}%`);

@@ -5,7 +5,7 @@
 // live ones, but grows no more. The search ends when every source's K best are finished
 // or at maxLength.
 import { checkedOptions, describe } from '../options';
-import { DecodeOptions, DECODE_KEYS, StepDecoder } from './step_decoder';
+import { decodeByLength, DecodeOptions, DECODE_KEYS, StepDecoder } from './step_decoder';
 
 export interface BeamSearchOptions extends DecodeOptions {
   /** Hypotheses kept per source (default 4; 1 is greedy decoding). */
@@ -43,6 +43,10 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`decode.beamSearch: beamWidth must be a positive integer, received ${describe(o.beamWidth)}`);
   const alpha = o.lengthPenalty ?? 0.6;
   if (typeof alpha !== 'number' || !(alpha >= 0) || !Number.isFinite(alpha)) throw new RangeError(`decode.beamSearch: lengthPenalty must be a number >= 0, received ${describe(o.lengthPenalty)}`);
+  return decodeByLength('decode.beamSearch', options, (g) => search(g, K, alpha));
+}
+
+async function search(options: BeamSearchOptions, K: number, alpha: number): Promise<BeamSearchResult> {
   const d = await StepDecoder.start('decode.beamSearch', options, K, BEAM_KEYS);
   const V = d.vocabulary;
   const B = d.sources;

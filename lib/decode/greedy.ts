@@ -3,7 +3,7 @@
 // (nucleus) sampling. All sources step together, one decoder call per step.
 import { checkedOptions, describe } from '../options';
 import { SeededRandom } from '../random';
-import { Decoded, DecodeOptions, DECODE_KEYS, StepDecoder } from './step_decoder';
+import { Decoded, decodeByLength, DecodeOptions, DECODE_KEYS, StepDecoder } from './step_decoder';
 
 export interface SampleOptions extends DecodeOptions {
   /** Divides the log-probabilities (default 1; near 0 approaches greedy). */
@@ -52,8 +52,7 @@ function argmax(row: ArrayLike<number>): number {
 
 /** Each source's most likely next token at every step, until the end token or maxLength. */
 export async function greedy(options: DecodeOptions): Promise<Decoded> {
-  const d = await StepDecoder.start('decode.greedy', options, 1, []);
-  return run(d, argmax);
+  return decodeByLength('decode.greedy', options, async (o) => run(await StepDecoder.start('decode.greedy', o, 1, []), argmax));
 }
 
 /**
@@ -69,8 +68,7 @@ export async function sample(options: SampleOptions): Promise<Decoded> {
   const topP = o.topP ?? 1;
   if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) throw new RangeError(`decode.sample: topP must be a number in (0, 1], received ${describe(o.topP)}`);
   const random = new SeededRandom(o.seed ?? 0);
-  const d = await StepDecoder.start('decode.sample', options, 1, SAMPLE_KEYS);
-  return run(d, (row) => drawFiltered(row, temperature, topK, topP, () => random.next()));
+  return decodeByLength('decode.sample', options, async (g) => run(await StepDecoder.start('decode.sample', g, 1, SAMPLE_KEYS), (row) => drawFiltered(row, temperature, topK, topP, () => random.next())));
 }
 
 /** A token from `row` under temperature, top-k and top-p (exported for the language model). */

@@ -21,8 +21,14 @@ export interface Seq2SeqModels {
 }
 
 export interface DecodeOptions extends Seq2SeqModels {
-  /** The encoder's inputs for B sources. */
-  source: InputsLike;
+  /** The encoder's inputs for B sources (or give `sequences`). */
+  source?: InputsLike;
+  /**
+   * Token-id sources of any lengths, for an encoder with one token input: decoded in groups
+   * of one length, so no padding reaches the encoder or the memory an attention reads;
+   * results come back in the order given.
+   */
+  sequences?: readonly ArrayLike<number>[];
   /** The token the decoder starts from. */
   startToken: number;
   /** The token that ends a sequence (not included in the results). */
@@ -31,7 +37,7 @@ export interface DecodeOptions extends Seq2SeqModels {
   maxLength: number;
 }
 
-export const DECODE_KEYS = ['encoder', 'decoder', 'states', 'source', 'startToken', 'endToken', 'maxLength'] as const;
+export const DECODE_KEYS = ['encoder', 'decoder', 'states', 'source', 'sequences', 'startToken', 'endToken', 'maxLength'] as const;
 
 /** One decoded sequence per source: the tokens (end excluded) and their log-probability under the model. */
 export interface Decoded {
@@ -50,6 +56,33 @@ export function gatherRows(t: Tensor, rows: ArrayLike<number>): Tensor {
   const out = new Float32Array(rows.length * size);
   for (let i = 0; i < rows.length; i++) out.set(t.data.subarray(rows[i] * size, (rows[i] + 1) * size), i * size);
   return new Tensor(out, [rows.length, ...t.shape.slice(1)]);
+}
+
+/**
+ * Runs `run` on each group of equal-length `sequences` (as an int32 source [n, T]) and
+ * gathers the per-source results of each field in the order given.
+ */
+export async function decodeByLength<R extends object>(what: string, options: DecodeOptions, run: (o: DecodeOptions) => Promise<R>): Promise<R> {
+  const { sequences, ...rest } = options;
+  if (sequences === undefined) return run(options);
+  if (rest.source !== undefined) throw new TypeError(`${what}: give source or sequences, not both`);
+  if (!Array.isArray(sequences) || sequences.length === 0) throw new TypeError(`${what}: sequences must be a non-empty array of token-id arrays, received ${describe(sequences)}`);
+  const groups = new Map<number, number[]>();
+  sequences.forEach((s, i) => {
+    if (s === null || typeof s !== 'object' || typeof s.length !== 'number' || s.length === 0) throw new TypeError(`${what}: sequences[${i}] must be a non-empty array of token ids, received ${describe(s)}`);
+    for (let t = 0; t < s.length; t++) tokenId(`${what}: sequences[${i}][${t}]`, s[t]);
+    groups.set(s.length, [...(groups.get(s.length) ?? []), i]);
+  });
+  type Fields = Record<string, unknown[]>;
+  let out: Fields | undefined;
+  for (const [length, rows] of groups) {
+    const ids = new Int32Array(rows.length * length);
+    rows.forEach((i, b) => ids.set(Array.from(sequences[i]), b * length));
+    const part = (await run({ ...rest, source: new Tensor(ids, [rows.length, length]) })) as unknown as Fields;
+    const into: Fields = (out ??= Object.fromEntries(Object.keys(part).map((k) => [k, new Array(sequences.length)])));
+    for (const k of Object.keys(part)) rows.forEach((i, b) => (into[k][i] = part[k][b]));
+  }
+  return out as unknown as R;
 }
 
 export class StepDecoder {
@@ -80,6 +113,7 @@ export class StepDecoder {
     tokenId(`${what}: startToken`, o.startToken);
     tokenId(`${what}: endToken`, o.endToken);
     if (!Number.isInteger(o.maxLength) || o.maxLength < 1) throw new RangeError(`${what}: maxLength must be a positive integer, received ${describe(o.maxLength)}`);
+    if (o.source === undefined) throw new TypeError(`${what}: give source (the encoder's inputs) or sequences (token ids of any lengths)`);
     const encoded = await o.encoder.predict(o.source);
     const outs = Array.isArray(encoded) ? encoded : [encoded];
     const stateCount = o.states ?? outs.length;
