@@ -156,6 +156,8 @@ export interface G2pOptions {
   embeddingDim?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Epochs at the full learning rate; after them it halves every epoch (default 2). */
+  decayAfter?: number;
   /** Keep the stress digits (84 symbols) instead of the 39 phonemes (default false). */
   stress?: boolean;
   beamWidth?: number;
@@ -165,7 +167,7 @@ export interface G2pOptions {
 }
 
 export async function main(options: G2pOptions = {}): Promise<{ greedy: { wer: number; per: number }; beam: { wer: number; per: number }; epochs: number; seconds: number }> {
-  const { minutes = 15, units = 128, embeddingDim = 64, batchSize = 64, learningRate = 0.002, stress = false, beamWidth = 4, seed = 0 } = options;
+  const { minutes = 15, units = 128, embeddingDim = 64, batchSize = 64, learningRate = 0.002, decayAfter = 2, stress = false, beamWidth = 4, seed = 0 } = options;
   const dict = loadCmuDict({ seed });
   const phonemesOf = (p: string[]) => (stress ? p : p.map(withoutStress));
   const letters = new Vocabulary(dict.train.words.flatMap((w) => Array.from(w)), 1);
@@ -186,7 +188,9 @@ export async function main(options: G2pOptions = {}): Promise<{ greedy: { wer: n
       `${stress ? ' (with stress)' : ' (stress removed)'}; BiLSTM ${units}+${units} -> LSTM ${2 * units} with attention, batch ${batchSize}, ${getNumThreads()} threads, ${minutes} min`,
   );
   const m = g2pModels({ letters: letters.size, phonemes: phonemes.size, units, embeddingDim });
-  m.training.compile({ optimizer: adam({ learningRate, clipnorm: 5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const stepsPerEpoch = Math.ceil(trainPairs.length / batchSize);
+  const schedule = (step: number) => learningRate * Math.pow(0.5, Math.max(0, step - decayAfter * stepsPerEpoch) / stepsPerEpoch);
+  m.training.compile({ optimizer: adam({ learningRate: schedule, clipnorm: 5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const dataset = seq2seqDataset(trainPairs.map((p) => letters.encode(Array.from(p.w))), trainPairs.map((p) => phonemes.encode(p.p)), { batchSize, startToken: START, endToken: END, seed });
   const monitor = testWords.filter((_, i) => i % Math.max(1, Math.floor(testWords.length / 500)) === 0).slice(0, 500);
   const stop = new AbortController();
