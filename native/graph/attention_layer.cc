@@ -50,6 +50,7 @@ class AttentionNode : public Node {
   const uint8_t* q_mask_ = nullptr;
   int64_t Tq_ = 0, Tv_ = 0, D_ = 0, Dv_ = 0;
   bool dropped_ = false;
+  float scale_ = 1.0f;             // the scalar `scale` as forward read it (1 without one), for backward
   const float* used_ = nullptr;  // W as multiplied into V (dropped out in training)
   DeviceBuffer<float> raw_;       // [B, Tq, Tv] Q K^T before the scale ('dot' with useScale)
   DeviceBuffer<float> scores_;    // [B, Tq, Tv] masked scores
@@ -142,14 +143,15 @@ void AttentionNode::forward(const StepContext& ctx, const std::vector<Value*>& i
   Tq_ = q.shape[0], Tv_ = v.shape[0], D_ = q.shape[1], Dv_ = v.shape[1];
   const int64_t n = B * Tq_ * Tv_;
   float* S = scores_.ensure(n);
+  // One read of the scalar scale per step ('additive' keeps a vector on the device).
+  const bool scalar_scale = layer_.scale_index() >= 0 && s.score != AttentionScore::Additive;
+  scale_ = scalar_scale ? scalar(be, static_cast<size_t>(layer_.scale_index())) : 1.0f;
   if (s.score == AttentionScore::Dot) {
-    const bool scaled = layer_.scale_index() >= 0;
-    float* raw = scaled ? raw_.ensure(n) : S;
+    float* raw = scalar_scale ? raw_.ensure(n) : S;
     be.gemm_batched(false, true, Tq_, Tv_, D_, 1.0f, q_, D_, Tq_ * D_, k_, D_, Tv_ * D_, 0.0f, raw, Tv_, Tq_ * Tv_, B);
-    if (scaled) be.scale(raw, scalar(be, static_cast<size_t>(layer_.scale_index())), S, n);
+    if (scalar_scale) be.scale(raw, scale_, S, n);
   } else if (s.score == AttentionScore::Concat) {
-    const float inner = layer_.scale_index() >= 0 ? scalar(be, static_cast<size_t>(layer_.scale_index())) : 1.0f;
-    be.additive_scores(q_, k_, layer_.value(static_cast<size_t>(layer_.concat_index())), true, inner, B, Tq_, Tv_, D_,
+    be.additive_scores(q_, k_, layer_.value(static_cast<size_t>(layer_.concat_index())), true, scale_, B, Tq_, Tv_, D_,
                        S);
   } else {
     bool scalar_weight = false;
@@ -217,7 +219,7 @@ void AttentionNode::backward(const StepContext& ctx, const std::vector<Value*>& 
   be.softmax_rows_backward(weights_.data(), dW, dS, B * Tq_, Tv_);  // the -1e9 of masking passes gradients unchanged
 
   if (s.score == AttentionScore::Dot) {
-    const float alpha = scale >= 0 ? scalar(be, static_cast<size_t>(scale)) : 1.0f;
+    const float alpha = scale_;
     if (dscale) {
       float* p = product_.ensure(n);
       be.multiply(dS, raw_.data(), p, n);
@@ -228,8 +230,7 @@ void AttentionNode::backward(const StepContext& ctx, const std::vector<Value*>& 
     if (dk)
       be.gemm_batched(true, false, Tv_, D_, Tq_, alpha, dS, Tv_, Tq_ * Tv_, q_, D_, Tq_ * D_, 0.0f, dk, D_, Tv_ * D_, B);
   } else if (s.score == AttentionScore::Concat) {
-    const float inner = scale >= 0 ? scalar(be, static_cast<size_t>(scale)) : 1.0f;
-    be.additive_scores_backward(q_, k_, layer_.value(static_cast<size_t>(concat)), true, inner, dS, B, Tq_, Tv_, D_, dq,
+    be.additive_scores_backward(q_, k_, layer_.value(static_cast<size_t>(concat)), true, scale_, dS, B, Tq_, Tv_, D_, dq,
                                 dk, dconcat, dscale);
   } else {
     bool scalar_weight = false;
