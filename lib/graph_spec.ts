@@ -191,6 +191,8 @@ export interface OutputLossSpec {
   /** Keras loss_weights (default 1). */
   weight: number;
   metrics: MetricName[];
+  /** Training steps use sampled softmax (kernels/loss/sampled_softmax.h); absent: the full loss. */
+  sampledSoftmax?: { numSampled: number; removeAccidentalHits: boolean };
 }
 
 export interface CompileSpec {

@@ -24,6 +24,8 @@
 //   softmax_rows: softmax outputs; softmax_rows_backward: a softmax Dense inside the graph
 //   metric_sum: the cases with metrics; regularize: the regularized chains
 //   mask_scores, additive_scores(_backward): the attention graphs (masked source, causal)
+//   gather_columns, scatter_add_columns, row_dots, scale_rows, sampled_softmax_loss: the
+//     sampled softmax heads
 import test from 'ava';
 
 import type { NativeModel } from '../lib/graph_spec';

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossName, OptimizerSpec, OptimizerState } from '../graph_spec';
+import type { SampledSoftmaxSpec } from '../training/losses';
 import { syncDirectory, TEMPORARY_MARK, writeFileAtomic } from './atomic_write';
 import { checkJsonDepth } from './json_depth';
 import { makeDirectorySync } from './make_directory';
@@ -30,8 +31,10 @@ export interface SavedCompile {
   /** The metric names as compile received them. */
   metrics: string[];
   optimizer: OptimizerSpec;
+  /** The first output's sampled softmax (training), when compiled with it. */
+  sampledSoftmax?: SampledSoftmaxSpec;
   /** With several outputs: each output's loss (null: none), loss weight and metric names. */
-  outputs?: ({ loss: LossName; fromLogits: boolean; weight: number; metrics: string[] } | null)[];
+  outputs?: ({ loss: LossName; fromLogits: boolean; weight: number; metrics: string[]; sampledSoftmax?: SampledSoftmaxSpec } | null)[];
 }
 
 export interface SavedOptimizer {
@@ -193,11 +196,15 @@ function readCompile(v: unknown, what: string): SavedCompile | undefined {
     if (typeof o[key] !== 'number' || !Number.isFinite(o[key] as number)) throw new Error(`${what}: optimizer ${key} must be a finite number, received ${JSON.stringify(o[key])}`);
   }
   if (typeof o.nesterov !== 'boolean') throw new Error(`${what}: optimizer nesterov must be a boolean`);
+  const sampledOk = (s: unknown) =>
+    s === undefined || (isRecord(s) && typeof s.numSampled === 'number' && Number.isSafeInteger(s.numSampled) && s.numSampled >= 1 && typeof s.removeAccidentalHits === 'boolean');
+  if (!sampledOk(v.sampledSoftmax)) throw new Error(`${what}: userDefinedMetadata.recurrent.compile.sampledSoftmax is malformed`);
   if (v.outputs !== undefined) {
     const ok = (e: unknown) =>
       e === null ||
       (isRecord(e) && typeof e.loss === 'string' && Object.prototype.hasOwnProperty.call(LOSS_KERAS, e.loss) && typeof e.fromLogits === 'boolean' &&
-        typeof e.weight === 'number' && Number.isFinite(e.weight) && e.weight >= 0 && Array.isArray(e.metrics) && e.metrics.every((m) => typeof m === 'string'));
+        typeof e.weight === 'number' && Number.isFinite(e.weight) && e.weight >= 0 && Array.isArray(e.metrics) && e.metrics.every((m) => typeof m === 'string') &&
+        sampledOk(e.sampledSoftmax));
     if (!Array.isArray(v.outputs) || v.outputs.length > 10_000 || !v.outputs.every(ok)) throw new Error(`${what}: userDefinedMetadata.recurrent.compile.outputs is malformed`);
   }
   return v as unknown as SavedCompile;

@@ -88,6 +88,9 @@ export function compileModel(what: string, config: CompileConfig, outputNames: r
       throw new RangeError(`${what}: compile: lossWeights for output '${name}' must be a non-negative number, received ${describe(weight)}`);
     }
     const metrics = resolveMetrics(metricLists[i] ?? [], loss.name);
+    if (loss.sampledSoftmax && metrics.length > 0) {
+      throw new RangeError(`${what}: compile: output '${name}' is trained with sampledSoftmax, which computes no full output in training, so it takes no metrics (evaluate() reports its full softmax loss)`);
+    }
     return {
       loss,
       weight,
@@ -105,7 +108,17 @@ export function compileModel(what: string, config: CompileConfig, outputNames: r
 
 export function compileSpec(compiled: Compiled): CompileSpec {
   return {
-    losses: compiled.outputs.map((o): OutputLossSpec | null => (o ? { loss: o.loss.name, fromLogits: o.loss.fromLogits, weight: o.weight, metrics: o.metrics.map((m) => m.metric) } : null)),
+    losses: compiled.outputs.map((o): OutputLossSpec | null =>
+      o
+        ? {
+            loss: o.loss.name,
+            fromLogits: o.loss.fromLogits,
+            weight: o.weight,
+            metrics: o.metrics.map((m) => m.metric),
+            ...(o.loss.sampledSoftmax ? { sampledSoftmax: { ...o.loss.sampledSoftmax } } : {}),
+          }
+        : null,
+    ),
     optimizer: compiled.optimizer.spec(),
   };
 }

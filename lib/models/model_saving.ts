@@ -1,7 +1,8 @@
 // A model to and from its saved directory (lib/io/model_files.ts): the topology, the
 // weights matched by name or order, the compile settings, the optimizer state and the
 // training position, and resuming a fit from a checkpoint.
-import type { OptimizerState } from '../graph_spec';
+import type { LossName, OptimizerState } from '../graph_spec';
+import type { Loss, SampledSoftmaxSpec } from '../training/losses';
 import type { Layer } from '../layers/layer';
 import { ModelFiles, ModelFilesToWrite, SavedCompile } from '../io/model_files';
 import { readModelFilesAsync, writeModelFilesAsync } from '../io/model_files_async';
@@ -38,12 +39,14 @@ export interface SaveOptions {
 function savedCompile(c: Compiled): SavedCompile {
   const first = c.outputs.find((o) => o !== null);
   if (!first) throw new Error('internal: a compiled model without losses');
-  const outputs = c.outputs.map((o) => (o ? { loss: o.loss.name, fromLogits: o.loss.fromLogits, weight: o.weight, metrics: o.metrics.map((m) => m.key) } : null));
+  const sampled = (l: Loss) => (l.sampledSoftmax ? { sampledSoftmax: { ...l.sampledSoftmax } } : {});
+  const outputs = c.outputs.map((o) => (o ? { loss: o.loss.name, fromLogits: o.loss.fromLogits, weight: o.weight, metrics: o.metrics.map((m) => m.key), ...sampled(o.loss) } : null));
   return {
     loss: first.loss.name,
     fromLogits: first.loss.fromLogits,
     metrics: first.metrics.map((m) => m.key),
     optimizer: c.optimizer.spec(),
+    ...sampled(first.loss),
     ...(c.outputs.length > 1 ? { outputs } : {}),
   };
 }
@@ -84,10 +87,11 @@ export async function saveModel(m: Persistence, dir: string, options: SaveOption
 
 function compileFromSaved(c: SavedCompile): CompileConfig {
   const outputs = c.outputs;
-  if (!outputs) return { optimizer: optimizerFromSpec(c.optimizer), loss: { name: c.loss, fromLogits: c.fromLogits }, metrics: c.metrics as CompileConfig['metrics'] };
+  const loss = (name: LossName, fromLogits: boolean, sampledSoftmax: SampledSoftmaxSpec | undefined): Loss => ({ name, fromLogits, ...(sampledSoftmax ? { sampledSoftmax } : {}) });
+  if (!outputs) return { optimizer: optimizerFromSpec(c.optimizer), loss: loss(c.loss, c.fromLogits, c.sampledSoftmax), metrics: c.metrics as CompileConfig['metrics'] };
   return {
     optimizer: optimizerFromSpec(c.optimizer),
-    loss: outputs.map((o) => (o ? { name: o.loss, fromLogits: o.fromLogits } : null)),
+    loss: outputs.map((o) => (o ? loss(o.loss, o.fromLogits, o.sampledSoftmax) : null)),
     lossWeights: outputs.map((o) => o?.weight ?? 1),
     metrics: outputs.map((o) => (o?.metrics ?? []) as never),
   };

@@ -10,6 +10,22 @@ export interface Loss {
   name: LossName;
   /** The model outputs logits rather than probabilities (cross-entropies only). */
   fromLogits: boolean;
+  /** Training uses sampled softmax (losses.sampledSoftmax); evaluation the full loss `name`. */
+  sampledSoftmax?: SampledSoftmaxSpec;
+}
+
+export interface SampledSoftmaxSpec {
+  /** Classes sampled per training step (shared by the batch), fewer than the output's classes. */
+  numSampled: number;
+  /** Leave a sampled class out of a row whose target it is (TensorFlow's default: true). */
+  removeAccidentalHits: boolean;
+}
+
+export interface SampledSoftmaxOptions {
+  numSampled: number;
+  removeAccidentalHits?: boolean;
+  /** The output is a linear Dense (logits) rather than a softmax Dense (default false). */
+  fromLogits?: boolean;
 }
 
 export type LossAlias =
@@ -46,7 +62,7 @@ export function getLoss(value: LossLike): Loss {
     return { name, fromLogits: false };
   }
   if (value && typeof value === 'object' && typeof value.name === 'string') {
-    checkKnownKeys('compile: loss', value, ['name', 'fromLogits']);
+    checkKnownKeys('compile: loss', value, ['name', 'fromLogits', 'sampledSoftmax']);
     const loss = getLoss(value.name as LossAlias);
     if (value.fromLogits !== undefined && typeof value.fromLogits !== 'boolean') {
       throw new TypeError(`compile: fromLogits must be a boolean, received ${describe(value.fromLogits)}`);
@@ -54,7 +70,12 @@ export function getLoss(value: LossLike): Loss {
     if (value.fromLogits && (loss.name === 'meanSquaredError' || loss.name === 'meanAbsoluteError')) {
       throw new RangeError(`compile: fromLogits applies to cross-entropy losses, not ${loss.name}`);
     }
-    return { name: loss.name, fromLogits: value.fromLogits ?? false };
+    const fromLogits = value.fromLogits ?? false;
+    if (value.sampledSoftmax === undefined) return { name: loss.name, fromLogits };
+    if (loss.name !== 'sparseCategoricalCrossentropy') {
+      throw new RangeError(`compile: sampledSoftmax trains on class ids: its loss is sparseCategoricalCrossentropy, received ${loss.name}`);
+    }
+    return { name: loss.name, fromLogits, sampledSoftmax: sampledSoftmaxSpec(value.sampledSoftmax) };
   }
   throw new TypeError(`compile: loss must be a loss name or losses.<name>({ fromLogits }), received ${describe(value)}`);
 }
@@ -67,6 +88,37 @@ function withLogits(name: LossName, c: { fromLogits?: boolean }): Loss {
 export const binaryCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => withLogits('binaryCrossentropy', c);
 export const categoricalCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => withLogits('categoricalCrossentropy', c);
 export const sparseCategoricalCrossentropy = (c: { fromLogits?: boolean } = {}): Loss => withLogits('sparseCategoricalCrossentropy', c);
+
+function sampledSoftmaxSpec(value: unknown): SampledSoftmaxSpec {
+  const c = checkedOptions('sampledSoftmax', value as Partial<SampledSoftmaxSpec>, ['numSampled', 'removeAccidentalHits']);
+  if (typeof c.numSampled !== 'number' || !Number.isSafeInteger(c.numSampled) || c.numSampled < 1) {
+    throw new RangeError(`sampledSoftmax: numSampled must be a positive integer, received ${describe(c.numSampled)}`);
+  }
+  if (c.removeAccidentalHits !== undefined && typeof c.removeAccidentalHits !== 'boolean') {
+    throw new TypeError(`sampledSoftmax: removeAccidentalHits must be a boolean, received ${describe(c.removeAccidentalHits)}`);
+  }
+  return { numSampled: c.numSampled, removeAccidentalHits: c.removeAccidentalHits ?? true };
+}
+
+/**
+ * Sampled softmax for a large output vocabulary (TensorFlow's sampled_softmax_loss): in
+ * training each step scores every row's own class and `numSampled` classes drawn for the
+ * batch by a log-uniform sampler (class ids sorted by falling frequency, 0 the most
+ * frequent), corrected by the log of their expected counts; evaluation and predict use the
+ * full softmax. The targets are class ids, as for sparseCategoricalCrossentropy; the output
+ * must be a Dense layer (softmax, or linear with fromLogits) that nothing else reads.
+ */
+export function sampledSoftmax(c: SampledSoftmaxOptions): Loss {
+  const o = checkedOptions('sampledSoftmax', c, ['numSampled', 'removeAccidentalHits', 'fromLogits']);
+  if (o.fromLogits !== undefined && typeof o.fromLogits !== 'boolean') {
+    throw new TypeError(`sampledSoftmax: fromLogits must be a boolean, received ${describe(o.fromLogits)}`);
+  }
+  return {
+    name: 'sparseCategoricalCrossentropy',
+    fromLogits: o.fromLogits ?? false,
+    sampledSoftmax: sampledSoftmaxSpec({ numSampled: o.numSampled, ...(o.removeAccidentalHits === undefined ? {} : { removeAccidentalHits: o.removeAccidentalHits }) }),
+  };
+}
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

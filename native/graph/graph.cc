@@ -319,5 +319,10 @@ void Graph::set_fused_softmax(size_t k, bool fused) {
   if (v.producer >= 0) nodes_[v.producer]->set_fused_softmax(fused);
 }
 
+SampledSoftmaxHead* Graph::sampled_softmax_head(size_t k) {
+  const Value& v = output(k);
+  return v.producer >= 0 && v.readers.empty() ? nodes_[v.producer]->sampled_softmax_head() : nullptr;
+}
+
 }  // namespace graph
 }  // namespace recurrent

@@ -64,6 +64,8 @@ class Graph {
   // fuse with the softmax then).
   bool softmax_output(size_t k) const;
   void set_fused_softmax(size_t k, bool fused);
+  // Output k's Dense when nothing else reads it (sampled softmax trains it); null otherwise.
+  SampledSoftmaxHead* sampled_softmax_head(size_t k);
 
  private:
   void check_structure() const;

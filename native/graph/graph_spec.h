@@ -121,11 +121,19 @@ struct GraphSpec {
   MixedPrecision mixed_precision = MixedPrecision::None;  // every recurrent layer's products
 };
 
+// Sampled softmax in training (kernels/loss/sampled_softmax.h); evaluation keeps the
+// full sparse categorical cross-entropy.
+struct SampledSoftmaxSpec {
+  int64_t num_sampled = 0;  // 0: off
+  bool remove_accidental_hits = true;
+};
+
 struct OutputLossSpec {
   LossKind loss = LossKind::MeanSquaredError;
   bool from_logits = false;
   double weight = 1.0;
   std::vector<MetricKind> metrics;
+  SampledSoftmaxSpec sampled;
 };
 
 struct CompileSpec {

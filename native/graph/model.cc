@@ -62,6 +62,20 @@ void Model::compile(const CompileSpec& spec) {
         require(!metric_needs_ids(m),
                 where + ": sparseCategoricalAccuracy needs class-id targets (the sparseCategoricalCrossentropy loss)");
     }
+    if (l.sampled.num_sampled > 0) {
+      require(sparse, where + ": sampled softmax trains on class ids: its loss is sparseCategoricalCrossentropy");
+      require(l.metrics.empty(), where + ": sampled softmax computes no full output in training, so it takes no "
+                                         "metrics (evaluate() reports the full softmax loss)");
+      SampledSoftmaxHead* head = graph_->sampled_softmax_head(k);
+      require(head != nullptr, where + ": sampled softmax needs the output to come straight from a Dense layer "
+                                       "(softmax or linear activation) that nothing else reads");
+      const bool softmax = graph_->softmax_output(k);
+      require(softmax != l.from_logits, where + (softmax ? ": the output is a softmax Dense: fromLogits must be false"
+                                                         : ": the output is a linear Dense: fromLogits must be true"));
+      const int64_t V = head->classes();
+      require(l.sampled.num_sampled < V, where + ": numSampled must be less than the output's " + std::to_string(V) +
+                                             " classes, received " + std::to_string(l.sampled.num_sampled));
+    }
     if (sparse || l.loss == LossKind::CategoricalCrossentropy) {
       const Shape& s = graph_->output(k).declared;
       require(!s.empty() && s.back() != kFree,
@@ -73,10 +87,12 @@ void Model::compile(const CompileSpec& spec) {
   std::vector<std::unique_ptr<OutputLoss>> losses(outputs);
   for (size_t k = 0; k < outputs; ++k) {
     bool fused = false;
+    if (SampledSoftmaxHead* head = graph_->sampled_softmax_head(k)) head->set_sampled_training(false);
     if (spec.losses[k]) {
       losses[k] = std::make_unique<OutputLoss>(*spec.losses[k], backend_.get());
       fused = losses[k]->fusable() && graph_->softmax_output(k);
       losses[k]->set_fused(fused);
+      if (losses[k]->sampled()) losses[k]->set_sampled_head(graph_->sampled_softmax_head(k));
     }
     graph_->set_fused_softmax(k, fused);
   }
@@ -166,14 +182,16 @@ void Model::run_forward(const Batch& b, bool training) {
   graph_->forward(context(b, training), b.shapes);
 }
 
-StepOutcome Model::score(const Batch& b, bool with_gradient) {
+StepOutcome Model::score(const Batch& b, bool training, bool with_gradient) {
   StepOutcome r;
   r.outputs.resize(graph_->output_count());
   size_t with_loss = 0;
   for (size_t k = 0; k < graph_->output_count(); ++k) {
     if (!losses_[k]) continue;
     Value& out = graph_->output(k);
-    OutputScore s = losses_[k]->score(out, b.targets[k], b.batch, with_gradient && out.needs_grad);
+    const OutputLoss::Draw draw{graph_->spec().seed, steps_taken_, k};
+    OutputScore s = losses_[k]->score(out, b.targets[k], b.batch, with_gradient && out.needs_grad,
+                                      training ? &draw : nullptr);
     r.loss += losses_[k]->spec().weight * s.loss;
     r.count = s.count;
     r.outputs[k] = std::move(s);
@@ -198,7 +216,7 @@ double Model::regularization(bool add_gradients) {
 StepOutcome Model::compute_gradients(const Batch& b) {
   if (!compiled()) throw std::logic_error("computeGradients: the model is not compiled");
   run_forward(b, true);
-  StepOutcome result = score(b, true);
+  StepOutcome result = score(b, true, true);
   graph_->params().zero_trainable_grads();
   graph_->backward(context(b, true));
   result.loss += regularization(true);
@@ -220,7 +238,7 @@ StepOutcome Model::train_step(const Batch& b) {
 StepOutcome Model::evaluate_step(const Batch& b) {
   if (!compiled()) throw std::logic_error("evaluateStep: the model is not compiled");
   run_forward(b, false);
-  StepOutcome result = score(b, false);
+  StepOutcome result = score(b, false, false);
   result.loss += regularization(false);
   return result;
 }

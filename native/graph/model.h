@@ -110,7 +110,7 @@ class Model {
   float* slot_range(size_t s, int64_t offset, int64_t count, std::string* what) const;
   StepContext context(const Batch& batch, bool training) const;
   void run_forward(const Batch& batch, bool training);
-  StepOutcome score(const Batch& batch, bool with_gradient);
+  StepOutcome score(const Batch& batch, bool training, bool with_gradient);
   double regularization(bool add_gradients);
 
   std::unique_ptr<Backend> backend_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "graph/graph_spec.h"
+#include "graph/sampled_softmax_head.h"
 #include "graph/shape.h"
 #include "graph/value.h"
 #include "kernels/backend.h"
@@ -55,6 +56,8 @@ class Node {
   // fused with the softmax, for stability).
   virtual bool softmax_output() const { return false; }
   virtual void set_fused_softmax(bool) {}
+  // A Dense application (softmax or linear) a sampled softmax loss can train; null otherwise.
+  virtual SampledSoftmaxHead* sampled_softmax_head() { return nullptr; }
 };
 
 }  // namespace graph

@@ -26,6 +26,7 @@
 
 #include "common/activation.h"
 #include "kernels/loss/loss.h"
+#include "kernels/loss/sampled_softmax.h"
 #include "kernels/optimizer/optimizer_update.h"
 #include "kernels/rnn/rnn_layer.h"
 
@@ -97,6 +98,10 @@ class Backend {
   // ---- Reductions.
   // y[c] += (float) sum_r x[r, c], summed in double with r ascending. x [R, C], y [C].
   virtual void column_sums_add(const float* x, float* y, int64_t R, int64_t C) = 0;
+  // y[r] = (float) sum_f a[r, f] b[r, f], summed in double with f ascending. a, b [R, F], y [R].
+  virtual void row_dots(const float* a, const float* b, float* y, int64_t R, int64_t F) = 0;
+  // y[r, :] (= or +=) factor[r] * x[r, :]. x, y [R, F] (no aliasing), factor [R].
+  virtual void scale_rows(const float* x, const float* factor, float* y, int64_t R, int64_t F, bool accumulate) = 0;
   // sum_i x[i]^2 in double, i ascending.
   virtual double sum_squares(const float* x, int64_t n) = 0;
   // Keras l2_normalize on rows: y[r, :] = x[r, :] / sqrt(max(sum_c x[r, c]^2, 1e-12)),
@@ -113,6 +118,12 @@ class Backend {
   virtual void gather_rows(const float* table, const int32_t* ids, float* y, int64_t N, int64_t D) = 0;
   // dtable[ids[i], :] += dy[i, :] for i ascending (repeated ids sum in that order).
   virtual void scatter_add_rows(const float* dy, const int32_t* ids, float* dtable, int64_t N, int64_t D) = 0;
+  // The same by columns of a [D, V] table (a Dense kernel [F, V] seen by class; sampled
+  // softmax): y[i, :] = table[:, ids[i]] (y [N, D]), and its backward
+  // dtable[:, ids[i]] += dy[i, :] for i ascending (dy [N, D]).
+  virtual void gather_columns(const float* table, const int32_t* ids, float* y, int64_t N, int64_t D, int64_t V) = 0;
+  virtual void scatter_add_columns(const float* dy, const int32_t* ids, float* dtable, int64_t N, int64_t D,
+                                   int64_t V) = 0;
   // mask[i] = ids[i] != 0 (Embedding maskZero).
   virtual void mask_nonzero(const int32_t* ids, uint8_t* mask, int64_t n) = 0;
 
@@ -183,6 +194,9 @@ class Backend {
                                        float* doutput) = 0;
   // Sum over valid rows of the metric (divide by the count).
   virtual double metric_sum(MetricKind kind, bool from_logits, const LossRows& rows, const uint8_t* valid) = 0;
+  // Sampled softmax (kernels/loss/sampled_softmax.h): sum_r w_r l_r and, when dtrue is not
+  // null, d loss / d logits into dtrue [R] and dsampled [R, S].
+  virtual double sampled_softmax_loss(const SampledLogits& logits, float* dtrue, float* dsampled) = 0;
 
   // ---- Training (kernels/optimizer/optimizer_update.h).
   // L1/L2 penalty l1 * sum_i |w_i| + l2 * sum_i w_i^2 (each sum in double, i ascending);

@@ -33,6 +33,8 @@ class ReferenceBackend final : public HostMemoryBackend {
   void masking(const float* x, float value, const uint8_t* mask_in, float* y, uint8_t* mask_out, int64_t R,
                int64_t F) override;
   void column_sums_add(const float* x, float* y, int64_t R, int64_t C) override;
+  void row_dots(const float* a, const float* b, float* y, int64_t R, int64_t F) override;
+  void scale_rows(const float* x, const float* factor, float* y, int64_t R, int64_t F, bool accumulate) override;
   double sum_squares(const float* x, int64_t n) override;
   void l2_normalize_rows(const float* x, float* y, float* norm, int64_t R, int64_t C) override;
   void l2_normalize_rows_backward(const float* y, const float* norm, const float* dy, float* dx, int64_t R,
@@ -42,6 +44,9 @@ class ReferenceBackend final : public HostMemoryBackend {
   // embedding/embedding_reference.cc
   void gather_rows(const float* table, const int32_t* ids, float* y, int64_t N, int64_t D) override;
   void scatter_add_rows(const float* dy, const int32_t* ids, float* dtable, int64_t N, int64_t D) override;
+  void gather_columns(const float* table, const int32_t* ids, float* y, int64_t N, int64_t D, int64_t V) override;
+  void scatter_add_columns(const float* dy, const int32_t* ids, float* dtable, int64_t N, int64_t D,
+                           int64_t V) override;
   void mask_nonzero(const int32_t* ids, uint8_t* mask, int64_t n) override;
 
   // gemm/gemm_reference.cc
@@ -81,6 +86,7 @@ class ReferenceBackend final : public HostMemoryBackend {
   double loss_forward_backward(LossKind kind, bool from_logits, bool fused_softmax, const LossRows& rows,
                                float* doutput) override;
   double metric_sum(MetricKind kind, bool from_logits, const LossRows& rows, const uint8_t* valid) override;
+  double sampled_softmax_loss(const SampledLogits& logits, float* dtrue, float* dsampled) override;
 
   // optimizer/optimizer_reference.cc
   double regularize(const float* value, float* grad, int64_t n, float l1, float l2) override;

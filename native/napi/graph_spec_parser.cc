@@ -314,7 +314,7 @@ graph::CompileSpec parse_compile_spec(const Napi::Value& value) {
       c.losses.emplace_back();
       continue;
     }
-    SpecReader l(lv, "compile: losses[" + std::to_string(k) + "]", {"loss", "fromLogits", "weight", "metrics"});
+    SpecReader l(lv, "compile: losses[" + std::to_string(k) + "]", {"loss", "fromLogits", "weight", "metrics", "sampledSoftmax"});
     graph::OutputLossSpec s;
     const LossKind kinds[] = {LossKind::MeanSquaredError, LossKind::MeanAbsoluteError, LossKind::BinaryCrossentropy,
                               LossKind::CategoricalCrossentropy, LossKind::SparseCategoricalCrossentropy};
@@ -341,6 +341,11 @@ graph::CompileSpec parse_compile_spec(const Napi::Value& value) {
                                 describe(m),
                             m.IsString()};
       s.metrics.push_back(metric_kinds[found]);
+    }
+    if (l.has("sampledSoftmax")) {
+      SpecReader ss(l.get("sampledSoftmax"), l.where() + ": 'sampledSoftmax'", {"numSampled", "removeAccidentalHits"});
+      s.sampled.num_sampled = ss.integer("numSampled", 1, (int64_t(1) << 31) - 1);
+      s.sampled.remove_accidental_hits = ss.boolean("removeAccidentalHits");
     }
     c.losses.emplace_back(s);
   }

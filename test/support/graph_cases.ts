@@ -24,6 +24,8 @@ export interface GraphCase {
   optimizer?: OptimizerSpec;
   /** Dropout is on: no finite-difference check (the loss differs between training and evaluation). */
   dropout?: boolean;
+  /** A training step's loss is not evaluation's (sampled softmax): finite differences take computeGradients' loss. */
+  trainingLoss?: boolean;
 }
 
 const mse = lossSpec('meanSquaredError');
@@ -414,6 +416,41 @@ function causalSelfAttention(score: AttentionScore): GraphCase {
   };
 }
 
+/** A language-model head trained with sampled softmax over a masked token sequence (training loss). */
+function sampledLanguageModel(): GraphCase {
+  const V = 40;
+  const g = new GraphBuilder([tokenInput('x', 6)], 3);
+  const [e] = g.apply(embedding('emb', V, 4, true), [0]);
+  const [h] = g.apply(rnn('lstm', 'lstm', 5, { returnSequences: true }), [e]);
+  const [probs] = g.apply(dense('probs', V, 'softmax'), [h]);
+  const x = ids(51, 18, V);
+  x.fill(0, 4, 6); // the first sequence ends after 4 tokens
+  return {
+    name: 'Embedding(maskZero) -> LSTM(returnSequences) -> Dense(softmax, 40 classes), sampled softmax of 12 over masked steps',
+    spec: g.output(probs).build(), losses: [lossSpec('sparseCategoricalCrossentropy', { sampledSoftmax: { numSampled: 12, removeAccidentalHits: true } })],
+    seed: 51, trainingLoss: true,
+    args: () => ({ batch: 3, inputs: [input(x, [6])], targets: [target(Int32Array.from(ids(52, 18, 8)))] }),
+  };
+}
+
+/** Sampled softmax on linear logits without a bias, with sample weights, beside a second (MSE) output. */
+function sampledLogitsTwoOutputs(): GraphCase {
+  const g = new GraphBuilder([floatInput('x', [3])], 4);
+  const [h] = g.apply(dense('hidden', 6, 'tanh'), [0]);
+  const [logits] = g.apply(dense('logits', 25, 'linear', { useBias: false }), [h]);
+  const [aux] = g.apply(dense('aux', 2), [h]);
+  return {
+    name: 'Dense(tanh) -> Dense logits (25 classes, no bias) with sampled softmax of 7 and sample weights, beside an MSE output',
+    spec: g.output(logits, aux).build(),
+    losses: [lossSpec('sparseCategoricalCrossentropy', { fromLogits: true, weight: 0.8, sampledSoftmax: { numSampled: 7, removeAccidentalHits: false } }), mse],
+    seed: 53, trainingLoss: true,
+    args: () => ({
+      batch: 5, inputs: [input(floats(54, 15), [3])],
+      targets: [target(Int32Array.from([0, 3, 1, 24, 2]), Float32Array.from([1, 0.5, 2, 1, 0])), target(floats(55, 10))],
+    }),
+  };
+}
+
 export const dagCases: GraphCase[] = [
   sharedDense(),
   sharedLstm(),
@@ -445,6 +482,8 @@ export const dagCases: GraphCase[] = [
   causalSelfAttention('dot'),
   causalSelfAttention('concat'),
   causalSelfAttention('additive'),
+  sampledLanguageModel(),
+  sampledLogitsTwoOutputs(),
 ];
 
 /** With dropout on the attention weights: checked across backends, not by finite differences. */

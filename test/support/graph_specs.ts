@@ -153,12 +153,15 @@ export function copyWeights(ws: Float32Array[]): Float32Array[] {
 /**
  * The gradients of computeGradients against central differences (eps 1e-3, float32) of
  * evaluateStep's loss, up to `maxPerWeight` elements of each weight; the model must be
- * compiled without dropout. Returns the worst relative error.
+ * compiled without dropout. With `trainingLoss` the differences are of computeGradients'
+ * own loss (sampled softmax: the step counter stays, so every probe draws the same
+ * sample). Returns the worst relative error.
  */
-export async function gradientCheck(t: ExecutionContext, model: NativeModel, args: StepArgs, maxPerWeight = 40): Promise<number> {
+export async function gradientCheck(t: ExecutionContext, model: NativeModel, args: StepArgs, maxPerWeight = 40, trainingLoss = false): Promise<number> {
   const w0 = copyWeights(model.getWeights());
   await model.computeGradients(args);
   const grads = model.getGradients();
+  const lossAt = async () => (trainingLoss ? await model.computeGradients(args) : await model.evaluateStep(args)).loss;
   const eps = 1e-3;
   let worst = 0;
   let scale = 0;
@@ -168,10 +171,10 @@ export async function gradientCheck(t: ExecutionContext, model: NativeModel, arg
       const probe = copyWeights(w0);
       probe[i][j] = w0[i][j] + eps;
       model.setWeights(probe);
-      const plus = (await model.evaluateStep(args)).loss;
+      const plus = await lossAt();
       probe[i][j] = w0[i][j] - eps;
       model.setWeights(probe);
-      const minus = (await model.evaluateStep(args)).loss;
+      const minus = await lossAt();
       const fd = (plus - minus) / (2 * eps);
       worst = Math.max(worst, Math.abs(fd - grads[i][j]));
       scale = Math.max(scale, Math.abs(fd));

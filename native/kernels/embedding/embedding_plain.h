@@ -23,6 +23,27 @@ inline void scatter_add_rows(const float* dy, const int32_t* ids, float* dtable,
   }
 }
 
+// Columns of a [D, V] table (a Dense kernel seen by class), ids [begin, end):
+// y[i, :] = table[:, ids[i]]. y [N, D].
+inline void gather_columns(const float* table, int64_t V, const int32_t* ids, float* y, int64_t D, int64_t begin,
+                           int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const float* column = table + ids[i];
+    float* row = y + i * D;
+    for (int64_t d = 0; d < D; ++d) row[d] = column[d * V];
+  }
+}
+
+// Table rows d in [begin, end): dtable[d, ids[i]] += dy[i, d] for i ascending (a repeated
+// id sums in that order, whatever the split over d).
+inline void scatter_add_columns(const float* dy, const int32_t* ids, float* dtable, int64_t N, int64_t D, int64_t V,
+                                int64_t begin, int64_t end) {
+  for (int64_t d = begin; d < end; ++d) {
+    float* row = dtable + d * V;
+    for (int64_t i = 0; i < N; ++i) row[ids[i]] += dy[i * D + d];
+  }
+}
+
 // Elements [begin, end).
 inline void mask_nonzero(const int32_t* ids, uint8_t* mask, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) mask[i] = ids[i] != 0;

@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/loss/loss_plain.h"
+#include "kernels/loss/sampled_softmax_plain.h"
 #include "runtime/thread_pool.h"
 
 namespace recurrent {
@@ -41,6 +42,16 @@ double CpuBackend::metric_sum(MetricKind kind, bool from_logits, const LossRows&
   double sum = 0.0;
   for (int64_t r = 0; r < rows.rows; ++r)
     if (valid[r]) sum += per_row[r];
+  return sum;
+}
+
+double CpuBackend::sampled_softmax_loss(const SampledLogits& logits, float* dtrue, float* dsampled) {
+  std::vector<double> per_row(static_cast<size_t>(logits.rows), 0.0);
+  parallel_for_each_range(logits.rows, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) per_row[r] = plain::sampled_softmax_row(logits, dtrue, dsampled, r);
+  });
+  double sum = 0.0;
+  for (double v : per_row) sum += v;
   return sum;
 }
 

@@ -1,5 +1,6 @@
 // The reference backend's losses and metrics: the rows in order on one thread.
 #include "kernels/loss/loss_plain.h"
+#include "kernels/loss/sampled_softmax_plain.h"
 #include "kernels/reference_backend.h"
 
 namespace recurrent {
@@ -24,6 +25,12 @@ double ReferenceBackend::metric_sum(MetricKind kind, bool from_logits, const Los
   double sum = 0.0;
   for (int64_t r = 0; r < rows.rows; ++r)
     if (valid[r]) sum += plain::row_metric(kind, from_logits, rows, r);
+  return sum;
+}
+
+double ReferenceBackend::sampled_softmax_loss(const SampledLogits& logits, float* dtrue, float* dsampled) {
+  double sum = 0.0;
+  for (int64_t r = 0; r < logits.rows; ++r) sum += plain::sampled_softmax_row(logits, dtrue, dsampled, r);
   return sum;
 }
 

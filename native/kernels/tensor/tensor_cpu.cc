@@ -76,6 +76,12 @@ void CpuBackend::column_sums_add(const float* x, float* y, int64_t R, int64_t C)
   parallel_for_each_range(C, std::max<int64_t>(64, row_grain(R)),
                           [&](int64_t b, int64_t e) { plain::column_sums_add(x, y, R, C, b, e); });
 }
+void CpuBackend::row_dots(const float* a, const float* b, float* y, int64_t R, int64_t F) {
+  parallel_for_each_range(R, row_grain(F), [&](int64_t s, int64_t e) { plain::row_dots(a, b, y, F, s, e); });
+}
+void CpuBackend::scale_rows(const float* x, const float* factor, float* y, int64_t R, int64_t F, bool accumulate) {
+  parallel_for_each_range(R, row_grain(F), [&](int64_t b, int64_t e) { plain::scale_rows(x, factor, y, F, accumulate, b, e); });
+}
 // One ordered sum: its bits are part of the clipping result, so it is not split.
 double CpuBackend::sum_squares(const float* x, int64_t n) { return plain::sum_squares(x, n); }
 void CpuBackend::l2_normalize_rows(const float* x, float* y, float* norm, int64_t R, int64_t C) {

@@ -105,6 +105,20 @@ inline void masking(const float* x, float value, const uint8_t* mask_in, float* 
     for (int64_t f = 0; f < F; ++f) y[r * F + f] = valid ? xr[f] : 0.0f;
   }
 }
+// Rows [begin, end): y[r, :] (= or +=) factor[r] * x[r, :].
+inline void scale_rows(const float* x, const float* factor, float* y, int64_t F, bool accumulate, int64_t begin,
+                       int64_t end) {
+  for (int64_t r = begin; r < end; ++r) {
+    const float a = factor[r];
+    const float* xr = x + r * F;
+    float* yr = y + r * F;
+    if (accumulate) {
+      for (int64_t f = 0; f < F; ++f) yr[f] += a * xr[f];
+    } else {
+      for (int64_t f = 0; f < F; ++f) yr[f] = a * xr[f];
+    }
+  }
+}
 // Rows [begin, end).
 inline void broadcast_rows(const float* bias, float* y, int64_t C, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r) std::memcpy(y + r * C, bias, sizeof(float) * static_cast<size_t>(C));
@@ -124,6 +138,14 @@ inline void column_sums_add(const float* x, float* y, int64_t R, int64_t C, int6
       for (int64_t j = 0; j < w; ++j) acc[j] += row[j];
     }
     for (int64_t j = 0; j < w; ++j) y[c0 + j] += static_cast<float>(acc[j]);
+  }
+}
+// Rows [begin, end): y[r] = sum_f a[r, f] b[r, f] in double, f ascending.
+inline void row_dots(const float* a, const float* b, float* y, int64_t F, int64_t begin, int64_t end) {
+  for (int64_t r = begin; r < end; ++r) {
+    double s = 0.0;
+    for (int64_t f = 0; f < F; ++f) s += double(a[r * F + f]) * b[r * F + f];
+    y[r] = static_cast<float>(s);
   }
 }
 // The whole array: its order is part of the result (clipping norms), so it is one loop.

@@ -53,6 +53,12 @@ void ReferenceBackend::column_sums_add(const float* x, float* y, int64_t R, int6
     y[c] += static_cast<float>(s);
   }
 }
+void ReferenceBackend::row_dots(const float* a, const float* b, float* y, int64_t R, int64_t F) {
+  plain::row_dots(a, b, y, F, 0, R);
+}
+void ReferenceBackend::scale_rows(const float* x, const float* factor, float* y, int64_t R, int64_t F, bool accumulate) {
+  plain::scale_rows(x, factor, y, F, accumulate, 0, R);
+}
 double ReferenceBackend::sum_squares(const float* x, int64_t n) { return plain::sum_squares(x, n); }
 void ReferenceBackend::l2_normalize_rows(const float* x, float* y, float* norm, int64_t R, int64_t C) {
   plain::l2_normalize_rows(x, y, norm, C, 0, R);
