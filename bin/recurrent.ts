@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `recurrent` command line: `recurrent info [--json]`, `recurrent train demo|<file.csv>|spam
+// The `recurrent` command line: `recurrent info [--json]`, `recurrent train demo|<file.csv>|spam|g2p
 // [...]`, `recurrent plot history.json -o loss.svg`, `recurrent bench [...]` and
 // `recurrent build-from-source`.
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readRegularFileSync } from '../lib/io/regular_file';
 import { isCheckout, packageRoot } from '../lib/native';
-import { info } from '../lib/runtime';
+import { info, setNumThreads } from '../lib/runtime';
 import { plotHistory, type HistoryData } from '../lib/training/plot';
 import { formatTrainTextReport, trainText } from './train_text';
 
@@ -15,6 +15,7 @@ export type Command =
   | { command: 'help' }
   | { command: 'info'; json: boolean }
   | { command: 'train'; task: 'spam'; epochs?: number; backend: 'cpu'; threads?: number }
+  | { command: 'train'; task: 'g2p'; minutes?: number; stress: boolean; backend: 'cpu'; threads?: number }
   | { command: 'train'; task: 'text'; source: string; epochs?: number; backend: 'cpu'; threads?: number; out?: string; textColumn?: string; labelColumn?: string }
   | { command: 'plot'; input: string; output: string; metrics?: string[] }
   | { command: 'bench'; args: string[] }
@@ -66,9 +67,14 @@ export function parseCommandLine(argv: string[]): Command {
       return { command: 'info', json: rest.includes('--json') };
     }
     case 'train': {
-      const { flags, positional } = splitFlags(rest, ['--epochs', '--backend', '--threads', '--out', '--text-column', '--label-column']);
+      // --stress is a switch (g2p only); the other options take values.
+      const stress = rest.includes('--stress');
+      const { flags, positional } = splitFlags(
+        rest.filter((a) => a !== '--stress'),
+        ['--epochs', '--minutes', '--backend', '--threads', '--out', '--text-column', '--label-column'],
+      );
       const [task, ...more] = positional;
-      if (task === undefined) throw new UsageError('train: what to train on? (demo, a CSV or TSV file of labelled texts, or spam in a checkout)');
+      if (task === undefined) throw new UsageError('train: what to train on? (demo, a CSV or TSV file of labelled texts, or spam or g2p in a checkout)');
       if (more.length) throw new UsageError(`train: unexpected argument '${more[0]}'`);
       const backend = flags.has('--backend') ? flags.get('--backend') : 'cpu';
       if (backend === 'cuda') {
@@ -82,12 +88,23 @@ export function parseCommandLine(argv: string[]): Command {
         ...(flags.has('--threads') ? { threads: positiveIntegerFlag('--threads', flags.get('--threads')) } : {}),
       };
       const textFlags = ['--out', '--text-column', '--label-column'].filter((f) => flags.has(f));
+      if (task !== 'g2p' && flags.has('--minutes')) throw new UsageError(`train ${task}: --minutes applies to g2p only (the others train for --epochs)`);
+      if (task !== 'g2p' && stress) throw new UsageError(`train ${task}: --stress applies to g2p only`);
+      if (task === 'g2p') {
+        if (textFlags.length) throw new UsageError(`train g2p: ${textFlags[0]} applies to demo and CSV training only`);
+        if (flags.has('--epochs')) throw new UsageError('train g2p: it trains for a time budget: give --minutes N (default 15), not --epochs');
+        return {
+          command: 'train', task: 'g2p', backend: 'cpu', stress,
+          ...(flags.has('--minutes') ? { minutes: positiveIntegerFlag('--minutes', flags.get('--minutes')) } : {}),
+          ...(common.threads !== undefined ? { threads: common.threads } : {}),
+        };
+      }
       if (task === 'spam') {
         if (textFlags.length) throw new UsageError(`train spam: ${textFlags[0]} applies to demo and CSV training only`);
         return { ...common, task: 'spam' };
       }
       if (task !== 'demo' && !/\.(csv|tsv)$/i.test(task)) {
-        throw new UsageError(`train: '${task}' is neither demo, spam nor a .csv or .tsv file of labelled texts`);
+        throw new UsageError(`train: '${task}' is neither demo, spam, g2p nor a .csv or .tsv file of labelled texts`);
       }
       const value = (flag: string) => {
         const v = flags.get(flag);
@@ -161,6 +178,8 @@ function usage(): string {
     '                                                  train a text classifier on your labelled texts; results in ./recurrent-<file>/',
     '  train spam [--epochs N] [--backend cpu] [--threads N]',
     '                                                  the GRU spam filter on SpamAssassin (a checkout with its dev dependencies)',
+    '  train g2p [--minutes N] [--stress] [--threads N]',
+    '                                                  spelling to pronunciation on CMUdict with attention and beam search (a checkout)',
     '  plot history.json [-o loss.svg] [--metrics loss,accuracy]',
     '                                                  training curves of a saved History as SVG',
     '  bench [--quick] [--workload W2] [--compare torch,tfjs,onednn] [--threads N]',
@@ -183,8 +202,14 @@ async function train(c: Extract<Command, { command: 'train' }>): Promise<void> {
     return;
   }
   // The examples and their datasets are not part of the published package.
-  if (!existsSync(join(__dirname, '..', 'examples', 'spam.js'))) {
-    throw new Error('recurrent train spam runs in a checkout of recurrent (its examples and dataset packages are not published); try recurrent train demo, or recurrent train your-texts.csv');
+  if (!existsSync(join(__dirname, '..', 'examples', `${c.task}.js`))) {
+    throw new Error(`recurrent train ${c.task} runs in a checkout of recurrent (its examples and dataset packages are not published); try recurrent train demo, or recurrent train your-texts.csv`);
+  }
+  if (c.task === 'g2p') {
+    if (c.threads !== undefined) setNumThreads(c.threads);
+    const g2p = require('../examples/g2p') as typeof import('../examples/g2p');
+    await g2p.main({ ...(c.minutes !== undefined ? { minutes: c.minutes } : {}), stress: c.stress });
+    return;
   }
   const spam = require('../examples/spam') as typeof import('../examples/spam');
   const result = await spam.trainSpam({

@@ -25,10 +25,21 @@ test('train spam: defaults and flags in both spellings', (t) => {
   t.deepEqual(parseCommandLine(['train', '--epochs=2', 'spam']), { command: 'train', task: 'spam', backend: 'cpu', epochs: 2 });
 });
 
+test('train g2p: a time budget, stress digits and threads', (t) => {
+  t.deepEqual(parseCommandLine(['train', 'g2p']), { command: 'train', task: 'g2p', backend: 'cpu', stress: false });
+  t.deepEqual(parseCommandLine(['train', 'g2p', '--minutes', '3', '--stress', '--threads=1']), { command: 'train', task: 'g2p', backend: 'cpu', stress: true, minutes: 3, threads: 1 });
+  const fails = (argv: string[], message: RegExp) => t.throws(() => parseCommandLine(argv), { instanceOf: UsageError, message });
+  fails(['train', 'g2p', '--epochs', '2'], /train g2p: it trains for a time budget: give --minutes N \(default 15\), not --epochs/);
+  fails(['train', 'g2p', '--minutes', '0'], /--minutes must be a positive integer, received '0'/);
+  fails(['train', 'g2p', '--out', 'x'], /--out applies to demo and CSV training only/);
+  fails(['train', 'spam', '--minutes', '2'], /train spam: --minutes applies to g2p only/);
+  fails(['train', 'demo', '--stress'], /train demo: --stress applies to g2p only/);
+});
+
 test('train: bad command lines are usage errors that say what is wrong', (t) => {
   const fails = (argv: string[], message: RegExp) => t.throws(() => parseCommandLine(argv), { instanceOf: UsageError, message });
-  fails(['train'], /what to train on\? \(demo, a CSV or TSV file of labelled texts, or spam in a checkout\)/);
-  fails(['train', 'imdb'], /'imdb' is neither demo, spam nor a \.csv or \.tsv file/);
+  fails(['train'], /what to train on\? \(demo, a CSV or TSV file of labelled texts, or spam or g2p in a checkout\)/);
+  fails(['train', 'imdb'], /'imdb' is neither demo, spam, g2p nor a \.csv or \.tsv file/);
   fails(['train', 'spam', '--out', 'x'], /--out applies to demo and CSV training only/);
   fails(['train', 'demo', '--text-column', 'x'], /the demo data has no columns/);
   fails(['train', 'texts.csv', '--out'], /--out needs a value/);

@@ -1,10 +1,14 @@
 // The translation example's pieces: number words, the attention heat map as SVG, and a
 // small translator that learns numbers below 100 and returns attention rows that are
-// distributions over the source words.
+// distributions over the source words, and whose inference models save, load and decode
+// as before.
 import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { alignment, digitIds, digitsOf, numberWords, translate, translatorModels, wordIds, WORDS } from '../examples/translate';
-import { attentionSvg, data, optimizers } from '../lib/index';
+import { attentionSvg, data, loadModel, optimizers, Tensor, tensor } from '../lib/index';
 
 /** The number the words say (the inverse of numberWords). */
 function parse(words: string[]): number {
@@ -59,5 +63,21 @@ test('a small translator learns numbers below 100; its attention rows are distri
   for (let r = 0; r < a.digits.length; r++) {
     const row = Array.from(a.weights.subarray(r * words.length, (r + 1) * words.length));
     t.true(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5, `row ${r} sums to 1`);
+  }
+  // The inference models save and load on their own (each with the trained layers'
+  // weights) and decode as before, greedy and by beam search.
+  const dir = mkdtempSync(join(tmpdir(), 'recurrent-translator-'));
+  try {
+    await m.encoder.save(join(dir, 'encoder'));
+    await m.decoder.save(join(dir, 'decoder'));
+    await m.training.save(join(dir, 'training'));
+    const loaded = { ...m, encoder: await loadModel(join(dir, 'encoder')), decoder: await loadModel(join(dir, 'decoder')) };
+    t.deepEqual(await translate(loaded, numbers.map((n) => wordIds(numberWords(n)))), out);
+    t.deepEqual(await translate(loaded, numbers.map((n) => wordIds(numberWords(n))), 3), beam);
+    const training = await loadModel(join(dir, 'training'));
+    const x = [tensor(Int32Array.from(wordIds(words)), [1, words.length]), tensor(Int32Array.from([1, ...a.digits]), [1, a.digits.length + 1])];
+    t.deepEqual(((await training.predict(x)) as Tensor).data, ((await m.training.predict(x)) as Tensor).data);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
