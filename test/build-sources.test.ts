@@ -29,13 +29,14 @@ test('binding.gyp takes every CPU source group from native/sources.json', (t) =>
 test('CMakeLists.txt reads the same groups from native/sources.json', (t) => {
   const cmake = read('CMakeLists.txt');
   t.true(cmake.includes('native/sources.json'));
-  for (const group of ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda']) t.true(cmake.includes(`read_list(${group} `), group);
+  for (const group of ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels']) t.true(cmake.includes(`read_list(${group} `), group);
   for (const flags of ['avx2', 'avx512', 'avx512bf16', 'amx']) t.true(cmake.includes(`read_flags(${flags} `), flags);
   t.false(/native\/[^\s)"]+\.(cc|cpp|cu)\b/.test(cmake), 'CMakeLists.txt names no source file of its own');
 });
 
 test('every native source file is listed exactly once, and every listed file exists', (t) => {
-  const listed = ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda'].flatMap((g) => sources[g] as string[]);
+  // simt: the host emulation of the CUDA kernels, built by test/cuda_kernels.test.ts.
+  const listed = ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels', 'simt'].flatMap((g) => sources[g] as string[]);
   t.is(new Set(listed).size, listed.length, 'no duplicates');
   for (const file of listed) t.true(fs.existsSync(path.join(packageRoot, file)), `${file} exists`);
   const onDisk = walk('native').filter((f) => /\.(cc|cpp|cu)$/.test(f));

@@ -10,6 +10,7 @@
 
 #include "common/cell_math.h"
 #include "kernels/cuda/cuda_device.h"
+#include "kernels/cuda/simt.h"
 
 namespace recurrent {
 namespace cuda {
@@ -30,6 +31,15 @@ void check(cudaError_t err, const char* what) {
 }
 
 }  // namespace
+
+}  // namespace cuda
+}  // namespace recurrent
+
+// The kernels' launch check (kernels/cuda/simt.h).
+void simt::check_launch(cudaError_t err, const char* what) { recurrent::cuda::check(err, what); }
+
+namespace recurrent {
+namespace cuda {
 
 int device_count(std::string* why_none) {
   int count = 0;

@@ -1,0 +1,101 @@
+// The dialect the CUDA backend's kernels are written in, so that one source compiles two
+// ways: with nvcc for the device, and with the host compiler for the SIMT emulation of
+// kernels/cuda/simt_host.h, where CI runs every kernel against the reference backend
+// without a GPU.
+//
+//   SIMT_KERNEL            a kernel (__global__)
+//   SIMT_DEVICE            a function kernels call (__device__ inline)
+//   SIMT_SHARED(T, a, n)   a shared array T a[n] of the block
+//   SIMT_DYNAMIC_SHARED(T, a)  the launch's dynamic shared memory as T* a
+//   simt_sync()            __syncthreads()
+//   simt_shfl_down(v, d), simt_shfl_xor(v, m)   full-warp shuffles
+//   simt_grid_sync()       grid-wide barrier (cooperative launches only)
+//   threadIdx, blockIdx, blockDim, gridDim      as in CUDA
+//   simt::launch_kernel(grid, block, shared_bytes, stream, kernel, args...)
+//   simt::launch_cooperative(...)
+//
+// Kernels use nothing else of CUDA (no atomics: the backends' sums have a fixed order).
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+
+#include <cooperative_groups.h>
+#include <cuda_runtime.h>
+
+#define SIMT_KERNEL __global__
+#define SIMT_DEVICE __device__ __forceinline__
+#define SIMT_SHARED(T, name, n) __shared__ T name[n]
+#define SIMT_DYNAMIC_SHARED(T, name) extern __shared__ unsigned char simt_dynamic_area_[]; T* name = reinterpret_cast<T*>(simt_dynamic_area_)
+#define simt_sync() __syncthreads()
+#define simt_shfl_down(v, d) __shfl_down_sync(0xffffffffu, (v), (d))
+#define simt_shfl_xor(v, m) __shfl_xor_sync(0xffffffffu, (v), (m))
+#define simt_grid_sync() cooperative_groups::this_grid().sync()
+
+namespace simt {
+using Stream = cudaStream_t;
+
+// Throws what `check` makes of a failed launch (cuda_device.cu's CudaError).
+void check_launch(cudaError_t err, const char* kernel);
+
+template <class... Params, class... Args>
+void launch_kernel(dim3 grid, dim3 block, size_t shared_bytes, Stream stream, void (*kernel)(Params...),
+                   Args... args) {
+  kernel<<<grid, block, shared_bytes, stream>>>(args...);
+  check_launch(cudaGetLastError(), "a kernel launch");
+}
+
+template <class... Params, class... Args>
+void launch_cooperative(dim3 grid, dim3 block, size_t shared_bytes, Stream stream, void (*kernel)(Params...),
+                        Args... args) {
+  void* slots[] = {static_cast<void*>(&args)...};
+  check_launch(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(kernel), grid, block, slots, shared_bytes, stream),
+               "a cooperative kernel launch");
+}
+}  // namespace simt
+
+#else  // the host emulation
+
+#include <cmath>
+
+#include "kernels/cuda/simt_host.h"
+
+#define SIMT_KERNEL
+#define SIMT_DEVICE inline
+#define SIMT_SHARED(T, name, n) T* name = static_cast<T*>(::simt::static_shared(__COUNTER__, sizeof(T) * (n)))
+#define SIMT_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(::simt::dynamic_shared())
+#define simt_sync() ::simt::sync_block()
+#define simt_shfl_down(v, d) ::simt::shfl_down((v), (d))
+#define simt_shfl_xor(v, m) ::simt::shfl_xor((v), (m))
+#define simt_grid_sync() ::simt::sync_grid()
+
+using simt::blockDim;
+using simt::blockIdx;
+using simt::dim3;
+using simt::gridDim;
+using simt::threadIdx;
+
+namespace simt {
+using Stream = void*;
+
+template <class... Params, class... Args>
+void launch_kernel(dim3 grid, dim3 block, size_t shared_bytes, Stream, void (*kernel)(Params...), Args... args) {
+  launch(grid, block, shared_bytes, false, [&]() { kernel(args...); });
+}
+
+template <class... Params, class... Args>
+void launch_cooperative(dim3 grid, dim3 block, size_t shared_bytes, Stream, void (*kernel)(Params...), Args... args) {
+  launch(grid, block, shared_bytes, true, [&]() { kernel(args...); });
+}
+}  // namespace simt
+
+#endif
+
+namespace simt {
+// Blocks of `threads` covering n elements.
+inline unsigned blocks_for(int64_t n, unsigned threads) {
+  return static_cast<unsigned>(std::max<int64_t>(1, (n + threads - 1) / threads));
+}
+}  // namespace simt

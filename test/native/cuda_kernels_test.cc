@@ -1,0 +1,299 @@
+// The CUDA backend's kernels (kernels/cuda/cuda_ops.h) against the reference backend's
+// formulas on odd shapes, with the normalized error max |ours - reference| / max(1, max
+// |reference|). Built two ways from the same sources:
+//   - with the host compiler, the kernels run under the SIMT emulation
+//     (kernels/cuda/simt_host.h): test/cuda_kernels.test.ts does this in CI, and first
+//     checks the emulation itself (shared memory, barriers, shuffles, grid sync, and the
+//     errors for divergent barriers and deadlocks);
+//   - with nvcc (-x cu), the same checks run on a GPU (bench/cuda/device_check.sh).
+// Prints one line per check and "<n> failed" last; exits non-zero when any failed.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/simt.h"
+#include "kernels/gemm/gemm.h"
+#include "kernels/tensor/tensor_plain.h"
+
+using namespace recurrent;
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const std::string& what) {
+  std::printf("%s %s\n", ok ? "ok" : "FAIL", what.c_str());
+  if (!ok) ++failures;
+}
+
+// ---- Device memory: cudaMalloc'd on the device, host memory under the emulation.
+#if defined(__CUDACC__)
+template <class T>
+T* to_device(const std::vector<T>& host) {
+  T* p = nullptr;
+  if (cudaMalloc(&p, sizeof(T) * std::max<size_t>(1, host.size())) != cudaSuccess) throw std::runtime_error("cudaMalloc failed");
+  cudaMemcpy(p, host.data(), sizeof(T) * host.size(), cudaMemcpyHostToDevice);
+  return p;
+}
+template <class T>
+std::vector<T> to_host(const T* p, size_t n) {
+  std::vector<T> host(n);
+  if (cudaDeviceSynchronize() != cudaSuccess) throw std::runtime_error("a kernel failed on the device");
+  cudaMemcpy(host.data(), p, sizeof(T) * n, cudaMemcpyDeviceToHost);
+  return host;
+}
+template <class T>
+void release(T* p) {
+  cudaFree(p);
+}
+const char* kWhere = "on the device";
+#else
+template <class T>
+T* to_device(const std::vector<T>& host) {
+  T* p = new T[std::max<size_t>(1, host.size())];
+  std::memcpy(p, host.data(), sizeof(T) * host.size());
+  return p;
+}
+template <class T>
+std::vector<T> to_host(const T* p, size_t n) {
+  return std::vector<T>(p, p + n);
+}
+template <class T>
+void release(T* p) {
+  delete[] p;
+}
+const char* kWhere = "emulated";
+#endif
+
+std::vector<float> uniform(size_t n, unsigned seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+double normalized_error(const std::vector<float>& ours, const std::vector<float>& ref) {
+  double diff = 0.0, scale = 1.0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    diff = std::max(diff, std::fabs(double(ours[i]) - ref[i]));
+    scale = std::max(scale, std::fabs(double(ref[i])));
+  }
+  return diff / scale;
+}
+
+std::string shape(std::initializer_list<int64_t> dims) {
+  std::string s;
+  for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s;
+}
+
+void check_close(const std::vector<float>& ours, const std::vector<float>& ref, double limit, const std::string& what) {
+  const double e = normalized_error(ours, ref);
+  char text[64];
+  std::snprintf(text, sizeof(text), " (normalized error %.1e)", e);
+  check(ours.size() == ref.size() && e <= limit, what + text);
+}
+
+// ---- The ops.
+
+void elementwise_ops() {
+  for (int64_t n : {int64_t(1), int64_t(257), int64_t(70001)}) {
+    const std::vector<float> a = uniform(n, 1), b = uniform(n, 2);
+    float *da = to_device(a), *db = to_device(b), *dy = to_device(std::vector<float>(n));
+    std::vector<float> want(n);
+    cuda_ops::add(da, db, dy, n, nullptr);
+    plain::add(a.data(), b.data(), want.data(), 0, n);
+    check(to_host(dy, n) == want, "add n=" + std::to_string(n) + " bitwise");
+    cuda_ops::subtract(da, db, dy, n, nullptr);
+    plain::subtract(a.data(), b.data(), want.data(), 0, n);
+    check(to_host(dy, n) == want, "subtract n=" + std::to_string(n) + " bitwise");
+    cuda_ops::multiply(da, db, dy, n, nullptr);
+    plain::multiply(a.data(), b.data(), want.data(), 0, n);
+    check(to_host(dy, n) == want, "multiply n=" + std::to_string(n) + " bitwise");
+    cuda_ops::scale(da, -0.37f, dy, n, nullptr);
+    plain::scale(a.data(), -0.37f, want.data(), 0, n);
+    check(to_host(dy, n) == want, "scale n=" + std::to_string(n) + " bitwise");
+    cuda_ops::add(dy, db, dy, n, nullptr);  // y may alias an input
+    plain::add(want.data(), b.data(), want.data(), 0, n);
+    check(to_host(dy, n) == want, "add in place n=" + std::to_string(n) + " bitwise");
+    cuda_ops::fill(dy, 2.5f, n, nullptr);
+    check(to_host(dy, n) == std::vector<float>(n, 2.5f), "fill n=" + std::to_string(n));
+    release(da);
+    release(db);
+    release(dy);
+  }
+}
+
+void row_ops() {
+  for (auto [R, C] : {std::pair<int64_t, int64_t>{1, 1}, {37, 5}, {300, 129}, {3, 1000}}) {
+    const std::vector<float> x = uniform(R * C, 3, -4.0f, 4.0f), bias = uniform(C, 4), y0 = uniform(C, 5);
+    float *dx = to_device(x), *dbias = to_device(bias), *dy = to_device(std::vector<float>(R * C)), *dsum = to_device(y0);
+    cuda_ops::broadcast_rows(dbias, dy, R, C, nullptr);
+    std::vector<float> want(R * C);
+    plain::broadcast_rows(bias.data(), want.data(), C, 0, R);
+    check(to_host(dy, R * C) == want, "broadcast_rows " + shape({R, C}) + " bitwise");
+    cuda_ops::column_sums_add(dx, dsum, R, C, nullptr);
+    std::vector<float> sums = y0;
+    plain::column_sums_add(x.data(), sums.data(), R, C, 0, C);
+    check(to_host(dsum, C) == sums, "column_sums_add " + shape({R, C}) + " bitwise (double sums in row order)");
+    cuda_ops::softmax_rows(dx, dy, R, C, nullptr);
+    for (int64_t r = 0; r < R; ++r) {
+      const float* in = x.data() + r * C;
+      double peak = in[0], sum = 0.0;
+      for (int64_t c = 1; c < C; ++c) peak = std::max(peak, double(in[c]));
+      for (int64_t c = 0; c < C; ++c) sum += std::exp(double(in[c]) - peak);
+      for (int64_t c = 0; c < C; ++c) want[r * C + c] = static_cast<float>(std::exp(double(in[c]) - peak) / sum);
+    }
+    check_close(to_host(dy, R * C), want, 1e-6, "softmax_rows " + shape({R, C}));
+    release(dx);
+    release(dbias);
+    release(dy);
+    release(dsum);
+  }
+}
+
+void gemm_ops() {
+  struct Case {
+    int64_t m, n, k;
+    float alpha, beta;
+    int64_t pad;  // extra row stride on every operand
+  };
+  const Case cases[] = {{37, 53, 29, 1.0f, 0.0f, 0}, {1, 70, 130, 0.7f, 1.0f, 3}, {65, 1, 17, 1.0f, 0.5f, 1},
+                        {64, 64, 16, 1.0f, 0.0f, 0}, {130, 66, 1, -1.0f, 1.0f, 2}, {5, 7, 0, 1.0f, 0.5f, 0}};
+  for (const Case& c : cases)
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        const int64_t a_rows = ta ? c.k : c.m, a_cols = ta ? c.m : c.k, b_rows = tb ? c.n : c.k, b_cols = tb ? c.k : c.n;
+        const int64_t lda = a_cols + c.pad, ldb = b_cols + c.pad, ldc = c.n + c.pad;
+        const std::vector<float> a = uniform(a_rows * lda, 6), b = uniform(b_rows * ldb, 7), c0 = uniform(c.m * ldc, 8);
+        float *da = to_device(a), *db = to_device(b), *dc = to_device(c0);
+        cuda_ops::gemm(ta, tb, c.m, c.n, c.k, c.alpha, da, lda, db, ldb, c.beta, dc, ldc, nullptr);
+        std::vector<float> want = c0;
+        cpu::sgemm_reference(ta, tb, c.m, c.n, c.k, c.alpha, a.data(), lda, b.data(), ldb, c.beta, want.data(), ldc);
+        check_close(to_host(dc, c.m * ldc), want, 1e-5,
+                    std::string("gemm ") + (ta ? "T" : "N") + (tb ? "T" : "N") + " " + shape({c.m, c.n, c.k}) +
+                        " alpha " + std::to_string(c.alpha).substr(0, 4) + " beta " + std::to_string(c.beta).substr(0, 3) +
+                        (c.pad ? " strided" : ""));
+        release(da);
+        release(db);
+        release(dc);
+      }
+}
+
+#if !defined(__CUDACC__)
+// ---- The emulation itself.
+
+SIMT_KERNEL void reverse_kernel(const float* x, float* y, int n) {
+  SIMT_SHARED(float, s, 300);
+  const int t = threadIdx.x;
+  if (t < n) s[t] = x[t];
+  simt_sync();
+  if (t < n) y[t] = s[n - 1 - t];
+}
+
+SIMT_KERNEL void warp_sum_kernel(const float* x, float* y) {
+  float v = x[threadIdx.x];
+  for (int offset = 16; offset > 0; offset /= 2) v += simt_shfl_down(v, offset);
+  if (threadIdx.x % 32 == 0) y[threadIdx.x / 32] = v;
+}
+
+SIMT_KERNEL void divergent_kernel(float* y) {
+  if (threadIdx.x == 3) return;
+  simt_sync();
+  y[threadIdx.x] = 1.0f;
+}
+
+SIMT_KERNEL void grid_sync_kernel(float* y) {
+  // Block b writes its slot, then reads its neighbour's after the grid-wide barrier.
+  if (threadIdx.x == 0) y[blockIdx.x] = float(blockIdx.x + 1);
+  simt_grid_sync();
+  if (threadIdx.x == 0) y[gridDim.x + blockIdx.x] = y[(blockIdx.x + 1) % gridDim.x];
+}
+
+SIMT_KERNEL void throwing_kernel(float* y) {
+  if (blockIdx.x == 1 && threadIdx.x == 5) throw std::runtime_error("thrown by thread 5 of block 1");
+  y[0] = 0.0f;
+}
+
+SIMT_KERNEL void uninitialised_kernel(float* y) {
+  SIMT_SHARED(float, s, 4);
+  y[threadIdx.x] = s[threadIdx.x];
+}
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void emulation_checks() {
+  const std::string divergent = error_of([] {
+    std::vector<float> y(8, 0.0f);
+    simt::launch_kernel(dim3(1), dim3(8), 0, nullptr, divergent_kernel, y.data());
+  });
+  check(divergent.find("divergent barrier") != std::string::npos && divergent.find("has returned") != std::string::npos,
+        "emulation: a thread that returns before __syncthreads is a divergent barrier (" + divergent + ")");
+  const std::string deadlock = error_of([] {
+    std::vector<float> y(8, 0.0f);
+    simt::launch_kernel(dim3(4), dim3(32), 0, nullptr, grid_sync_kernel, y.data());
+  });
+  check(deadlock.find("deadlock") != std::string::npos, "emulation: grid sync outside a cooperative launch is a deadlock (" + deadlock + ")");
+  std::vector<float> slots(8, 0.0f);
+  simt::launch_cooperative(dim3(4), dim3(64), 0, nullptr, grid_sync_kernel, slots.data());
+  check(slots[4] == 2.0f && slots[5] == 3.0f && slots[6] == 4.0f && slots[7] == 1.0f, "emulation: grid sync in a cooperative launch");
+  const std::string thrown = error_of([] {
+    std::vector<float> y(1, 0.0f);
+    simt::launch_kernel(dim3(3), dim3(16), 0, nullptr, throwing_kernel, y.data());
+  });
+  check(thrown == "thrown by thread 5 of block 1", "emulation: an exception in a kernel reaches the launcher");
+  std::vector<float> garbage(4, 0.0f);
+  simt::launch_kernel(dim3(1), dim3(4), 0, nullptr, uninitialised_kernel, garbage.data());
+  check(std::isnan(garbage[0]) && std::isnan(garbage[3]), "emulation: uninitialised shared memory reads as NaN");
+  const std::string too_big = error_of([] { simt::launch(dim3(1), dim3(2048), 0, false, [] {}); });
+  check(too_big.find("1 to 1024") != std::string::npos, "emulation: more than 1024 threads per block is refused");
+}
+#endif
+
+}  // namespace
+
+int main() {
+  try {
+#if !defined(__CUDACC__)
+    const int n = 300;
+    const std::vector<float> x = uniform(n, 9);
+    std::vector<float> y(n, 0.0f);
+    simt::launch_kernel(dim3(1), dim3(n), 0, nullptr, reverse_kernel, x.data(), y.data(), n);
+    bool reversed = true;
+    for (int i = 0; i < n; ++i) reversed = reversed && y[i] == x[n - 1 - i];
+    check(reversed, "emulation: shared memory and __syncthreads reverse 300 values in one block");
+    std::vector<float> sums(4, 0.0f);
+    const std::vector<float> v = uniform(128, 10);
+    simt::launch_kernel(dim3(1), dim3(128), 0, nullptr, warp_sum_kernel, v.data(), sums.data());
+    bool summed = true;
+    for (int w = 0; w < 4; ++w) {
+      double s = 0.0;
+      for (int i = 0; i < 32; ++i) s += v[w * 32 + i];
+      summed = summed && std::fabs(sums[w] - s) < 1e-5;
+    }
+    check(summed, "emulation: warp shuffles reduce each of 4 warps");
+    emulation_checks();
+#endif
+    elementwise_ops();
+    row_ops();
+    gemm_ops();
+  } catch (const std::exception& e) {
+    check(false, std::string("unexpected error: ") + e.what());
+  }
+  std::printf("kernels %s\n%d failed\n", kWhere, failures);
+  return failures == 0 ? 0 : 1;
+}
