@@ -23,7 +23,7 @@ const sources = JSON.parse(fs.readFileSync(path.join(packageRoot, 'native', 'sou
   try {
     const binary = path.join(dir, 'cuda_kernels_test');
     const args = ['-std=c++17', '-O2', '-Inative', '-x', 'c++', ...sources.cuda_kernels, '-x', 'none', ...sources.simt,
-      'native/kernels/gemm/gemm_reference.cc', 'test/native/cuda_kernels_test.cc', '-o', binary];
+      'native/kernels/gemm/gemm_reference.cc', 'native/kernels/rnn/rnn_reference.cc', 'test/native/cuda_kernels_test.cc', '-o', binary];
     const build = childProcess.spawnSync(compiler, args, { cwd: packageRoot, encoding: 'utf8' });
     t.is(build.status, 0, `compiling the emulated kernels failed:\n${build.stderr}`);
     const run = childProcess.spawnSync(binary, [], { encoding: 'utf8', timeout: 120000 });

@@ -27,8 +27,11 @@ build() {  # build <binary> <main source>: the kernels, the CUDA runtime glue an
     nvcc -std=c++17 -O3 -Inative -arch="$arch" -x cu -c "$f" -o "$out/$(basename "$f").o" || return 1
     objs+=("$out/$(basename "$f").o")
   done
-  g++ -std=c++17 -O2 -Inative -c native/kernels/gemm/gemm_reference.cc -o "$out/gemm_reference.o" || return 1
-  nvcc -arch="$arch" "${objs[@]}" "$out/gemm_reference.o" -o "$1"
+  for f in native/kernels/gemm/gemm_reference.cc native/kernels/rnn/rnn_reference.cc; do
+    g++ -std=c++17 -O2 -Inative -c "$f" -o "$out/$(basename "$f").o" || return 1
+    objs+=("$out/$(basename "$f").o")
+  done
+  nvcc -arch="$arch" "${objs[@]}" -o "$1"
 }
 echo "== build ($arch)"
 started=$(date +%s)

@@ -18,6 +18,7 @@
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/simt.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/rnn/rnn_reference.h"
 #include "kernels/tensor/tensor_plain.h"
 
 using namespace recurrent;
@@ -186,6 +187,97 @@ void gemm_ops() {
       }
 }
 
+// The recurrent layer's forward against the double-precision reference: every cell and
+// option on odd sizes (B 3, T 5, I 7, H 9).
+void rnn_forward_ops() {
+  struct Case {
+    const char* name;
+    CellType cell;
+    bool reset_after, peephole, go_backwards, masked, states, recurrent_mask, bias;
+    Activation act, ract;
+  };
+  const Case cases[] = {
+      {"SimpleRNN", CellType::SimpleRnn, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
+      {"SimpleRNN relu, masked, goBackwards, h0", CellType::SimpleRnn, true, false, true, true, true, false, true, Activation::Relu, Activation::Sigmoid},
+      {"LSTM", CellType::Lstm, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
+      {"LSTM peephole, masked, h0 c0, recurrent dropout", CellType::Lstm, true, true, false, true, true, true, true, Activation::Tanh, Activation::HardSigmoid},
+      {"LSTM goBackwards, no bias", CellType::Lstm, true, false, true, false, false, false, false, Activation::Tanh, Activation::Sigmoid},
+      {"GRU resetAfter", CellType::Gru, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
+      {"GRU resetAfter, masked, h0, recurrent dropout, goBackwards", CellType::Gru, true, false, true, true, true, true, true, Activation::Tanh, Activation::Sigmoid},
+      {"GRU resetBefore", CellType::Gru, false, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
+      {"GRU resetBefore, masked, h0, recurrent dropout", CellType::Gru, false, false, false, true, true, true, true, Activation::Tanh, Activation::Sigmoid},
+  };
+  for (const Case& k : cases) {
+    RnnConfig c;
+    c.cell = k.cell;
+    c.batch = 3;
+    c.steps = 5;
+    c.input = 7;
+    c.units = 9;
+    c.activation = k.act;
+    c.recurrent_activation = k.ract;
+    c.reset_after = k.reset_after;
+    c.peephole = k.peephole;
+    c.go_backwards = k.go_backwards;
+    c.recurrent_masked = k.recurrent_mask;
+    const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, GH = c.gates() * H;
+    const std::vector<float> x = uniform(B * T * I, 11), W = uniform(I * GH, 12, -0.5f, 0.5f),
+                             U = uniform(H * GH, 13, -0.5f, 0.5f), bias = uniform(c.bias_size(), 14, -0.3f, 0.3f),
+                             peep = uniform(3 * H, 15, -0.5f, 0.5f), h0 = uniform(B * H, 16), c0 = uniform(B * H, 17);
+    std::vector<float> rmask(B * H);
+    for (size_t i = 0; i < rmask.size(); ++i) rmask[i] = i % 3 == 1 ? 0.0f : 1.5f;
+    // Sample 0 masked at steps 1 and 4, sample 1 everywhere (it returns its initial state).
+    std::vector<uint8_t> mask(B * T, 1);
+    mask[1] = mask[4] = 0;
+    for (int64_t t = 0; t < T; ++t) mask[T + t] = 0;
+    auto dbl = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
+    const std::vector<double> xd = dbl(x), Wd = dbl(W), Ud = dbl(U), bd = dbl(bias), pd = dbl(peep), h0d = dbl(h0),
+                              c0d = dbl(c0), rmd = dbl(rmask);
+    std::vector<double> yd(B * T * H), hd(B * H), cd(B * H);
+    RnnWeights<double> wd{Wd.data(), Ud.data(), k.bias ? bd.data() : nullptr, k.peephole ? pd.data() : nullptr};
+    RnnForwardIO<double> iod;
+    iod.x = xd.data();
+    iod.h0 = k.states ? h0d.data() : nullptr;
+    iod.c0 = k.states ? c0d.data() : nullptr;
+    iod.mask = k.masked ? mask.data() : nullptr;
+    iod.recurrent_mask = k.recurrent_mask ? rmd.data() : nullptr;
+    iod.y = yd.data();
+    iod.h_final = hd.data();
+    iod.c_final = cd.data();
+    rnn_forward_reference(c, wd, iod);
+
+    float *dx = to_device(x), *dW = to_device(W), *dU = to_device(U), *db = to_device(bias), *dp = to_device(peep),
+          *dh0 = to_device(h0), *dc0 = to_device(c0), *drm = to_device(rmask);
+    uint8_t* dmask = to_device(mask);
+    float *dy = to_device(std::vector<float>(B * T * H)), *dhf = to_device(std::vector<float>(B * H)),
+          *dcf = to_device(std::vector<float>(B * H)), *cache = to_device(std::vector<float>(cuda_ops::rnn_cache_size(c)));
+    RnnWeights<float> w{dW, dU, k.bias ? db : nullptr, k.peephole ? dp : nullptr};
+    RnnForwardIO<float> io;
+    io.x = dx;
+    io.h0 = k.states ? dh0 : nullptr;
+    io.c0 = k.states ? dc0 : nullptr;
+    io.mask = k.masked ? dmask : nullptr;
+    io.recurrent_mask = k.recurrent_mask ? drm : nullptr;
+    io.y = dy;
+    io.h_final = dhf;
+    io.c_final = dcf;
+    cuda_ops::rnn_forward(c, w, io, cache, nullptr);
+    auto narrow = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+    std::vector<float> got = to_host(dy, B * T * H), want = narrow(yd);
+    const std::vector<float> hf = to_host(dhf, B * H), cf = to_host(dcf, B * H);
+    got.insert(got.end(), hf.begin(), hf.end());
+    const std::vector<float> wh = narrow(hd), wc = narrow(cd);
+    want.insert(want.end(), wh.begin(), wh.end());
+    if (c.has_cell_state()) {
+      got.insert(got.end(), cf.begin(), cf.end());
+      want.insert(want.end(), wc.begin(), wc.end());
+    }
+    check_close(got, want, 1e-5, std::string("rnn_forward ") + k.name + ": y, h and c");
+    for (float* p : {dx, dW, dU, db, dp, dh0, dc0, drm, dy, dhf, dcf, cache}) release(p);
+    release(dmask);
+  }
+}
+
 #if !defined(__CUDACC__)
 // ---- The emulation itself.
 
@@ -291,6 +383,7 @@ int main() {
     elementwise_ops();
     row_ops();
     gemm_ops();
+    rnn_forward_ops();
   } catch (const std::exception& e) {
     check(false, std::string("unexpected error: ") + e.what());
   }

@@ -11,6 +11,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/rnn/rnn_layer.h"
+
 namespace recurrent {
 namespace cuda_ops {
 
@@ -32,6 +34,13 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 
 // ---- activation/activation_cuda.cu: one block per row, warp-shuffle reductions.
 void softmax_rows(const float* x, float* y, int64_t R, int64_t C, Stream stream);
+
+// ---- rnn/rnn_cuda.cu: the whole-sequence recurrent layer (float32; bfloat16 is refused
+// with std::invalid_argument). The cache holds rnn_cache_size(config) floats; forward
+// fills it for the backward to come (not built yet).
+int64_t rnn_cache_size(const RnnConfig& config);
+void rnn_forward(const RnnConfig& config, const RnnWeights<float>& weights, const RnnForwardIO<float>& io, float* cache,
+                 Stream stream);
 
 }  // namespace cuda_ops
 }  // namespace recurrent

@@ -60,10 +60,10 @@ struct RnnConfig {
   bool recurrent_masked = false;  // a recurrent_mask (recurrent dropout) is given
   MixedPrecision mixed_precision = MixedPrecision::None;
 
-  int gates() const { return cell == CellType::SimpleRnn ? 1 : cell == CellType::Gru ? 3 : 4; }
-  bool has_cell_state() const { return cell == CellType::Lstm; }
+  RECURRENT_HD int gates() const { return cell == CellType::SimpleRnn ? 1 : cell == CellType::Gru ? 3 : 4; }
+  RECURRENT_HD bool has_cell_state() const { return cell == CellType::Lstm; }
   // Elements of the bias: G*H, or 2*3H for GRU with reset_after.
-  int64_t bias_size() const { return (cell == CellType::Gru && reset_after ? 2 : 1) * gates() * units; }
+  RECURRENT_HD int64_t bias_size() const { return (cell == CellType::Gru && reset_after ? 2 : 1) * gates() * units; }
 };
 
 template <class Real>
