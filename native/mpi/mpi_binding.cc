@@ -1,0 +1,428 @@
+// recurrent_mpi.node: the collectives of data-parallel training over MPI (lib/distributed/).
+// A separate addon, built only where an MPI compiler wrapper is found
+// (release/build_mpi_if_available.js), so the plain install needs no MPI.
+//
+// Every collective copies its arguments on the main thread into buffers the call owns,
+// runs on a libuv worker (the event loop stays free) and resolves with new arrays; no
+// worker reads a caller's buffer. MPI is initialized with MPI_THREAD_SERIALIZED and one
+// collective runs at a time (a second call while one runs is refused), since the workers
+// are different threads. Errors are returned, not fatal (MPI_ERRORS_RETURN), and become
+// JavaScript errors naming the MPI call.
+//
+// The gradient reduction is deterministic: a fused buffer of p ranks is cut into p
+// chunks, every rank receives every rank's copy of its own chunk (MPI_Alltoall), sums
+// them in rank order 0, 1, ..., p-1, divides by p, and the reduced chunks are gathered
+// everywhere (MPI_Allgather). The bytes on the wire are those of a ring all-reduce
+// (2 (p-1)/p of the buffer per rank), the sum order never depends on MPI's choice of
+// algorithm, and every rank ends with the same bits.
+#include <mpi.h>
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+MPI_Comm g_comm = MPI_COMM_NULL;  // our duplicate of MPI_COMM_WORLD
+int g_rank = 0;
+int g_size = 1;
+int g_local_rank = 0;
+int g_local_size = 1;
+std::atomic<bool> g_busy{false};  // a collective is queued or running
+
+std::string mpi_error_text(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) return "MPI error " + std::to_string(code);
+  return std::string(text, static_cast<size_t>(length));
+}
+
+void check(int code, const char* call) {
+  if (code != MPI_SUCCESS) throw std::runtime_error(std::string(call) + " failed: " + mpi_error_text(code));
+}
+
+bool initialized() {
+  int init = 0, fin = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&fin);
+  return init && !fin;
+}
+
+// Largest element count one MPI call takes (counts are int).
+constexpr int64_t kMaxCount = int64_t(1) << 30;
+
+// Averages `data` [n] across the ranks in place, deterministically (see the header).
+// `send`, `recv` and `gather` are scratch of at least chunk * size floats each.
+void reduce_mean_bucket(float* data, int64_t n, std::vector<float>& send, std::vector<float>& recv,
+                        std::vector<float>& gather) {
+  const int64_t p = g_size;
+  const int64_t chunk = (n + p - 1) / p;
+  if (chunk > kMaxCount) throw std::runtime_error("a fusion bucket of " + std::to_string(n) + " floats is too large for one MPI call");
+  const size_t padded = static_cast<size_t>(chunk * p);
+  send.assign(padded, 0.0f);
+  std::memcpy(send.data(), data, static_cast<size_t>(n) * sizeof(float));
+  recv.resize(padded);
+  gather.resize(padded);
+  const int c = static_cast<int>(chunk);
+  check(MPI_Alltoall(send.data(), c, MPI_FLOAT, recv.data(), c, MPI_FLOAT, g_comm), "MPI_Alltoall");
+  // recv[j * chunk + i]: rank j's value of element i of this rank's chunk.
+  float* mine = send.data();  // reused: this rank's reduced chunk
+  const float inv = 1.0f / static_cast<float>(p);
+  const bool exact_inverse = (g_size & (g_size - 1)) == 0;  // 1/p exact: multiply, else divide
+  for (int64_t i = 0; i < chunk; ++i) {
+    float s = recv[static_cast<size_t>(i)];
+    for (int64_t j = 1; j < p; ++j) s += recv[static_cast<size_t>(j * chunk + i)];
+    mine[i] = exact_inverse ? s * inv : s / static_cast<float>(p);
+  }
+  check(MPI_Allgather(mine, c, MPI_FLOAT, gather.data(), c, MPI_FLOAT, g_comm), "MPI_Allgather");
+  std::memcpy(data, gather.data(), static_cast<size_t>(n) * sizeof(float));
+}
+
+// Sums `values` [n] (doubles: losses, metric sums, counts) across the ranks in rank order.
+void reduce_sum_doubles(std::vector<double>& values) {
+  const size_t n = values.size();
+  if (n == 0) return;
+  std::vector<double> all(n * static_cast<size_t>(g_size));
+  check(MPI_Allgather(values.data(), static_cast<int>(n), MPI_DOUBLE, all.data(), static_cast<int>(n), MPI_DOUBLE, g_comm),
+        "MPI_Allgather");
+  for (size_t i = 0; i < n; ++i) {
+    double s = all[i];
+    for (int j = 1; j < g_size; ++j) s += all[static_cast<size_t>(j) * n + i];
+    values[i] = s;
+  }
+}
+
+void require_initialized(const char* op) {
+  if (!initialized()) throw std::runtime_error(std::string(op) + ": MPI is not initialized (call distributed.init() first)");
+}
+
+std::string describe(const Napi::Value& v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsTypedArray()) return "a typed array of another kind";
+  if (v.IsArray()) return "an array";
+  if (v.IsNumber()) return "the number " + v.As<Napi::Number>().ToString().Utf8Value();
+  if (v.IsString()) return "a string";
+  return "a value of another type";
+}
+
+// The Float32Arrays of argument `index` (a JavaScript array of them).
+std::vector<Napi::Float32Array> float_arrays(const Napi::CallbackInfo& info, size_t index, const char* op) {
+  if (info.Length() <= index || !info[index].IsArray())
+    throw Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(index) +
+                                               " must be an array of Float32Array, received " +
+                                               (info.Length() <= index ? std::string("nothing") : describe(info[index])));
+  Napi::Array a = info[index].As<Napi::Array>();
+  std::vector<Napi::Float32Array> out;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw Napi::TypeError::New(info.Env(), std::string(op) + ": element " + std::to_string(i) + " must be a Float32Array, received " + describe(v));
+    out.push_back(v.As<Napi::Float32Array>());
+  }
+  return out;
+}
+
+Napi::Float64Array float64_array(const Napi::CallbackInfo& info, size_t index, const char* op) {
+  if (info.Length() <= index || !info[index].IsTypedArray() ||
+      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(index) + " must be a Float64Array, received " +
+                                               (info.Length() <= index ? std::string("nothing") : describe(info[index])));
+  return info[index].As<Napi::Float64Array>();
+}
+
+int64_t positive_int(const Napi::CallbackInfo& info, size_t index, const char* op, const char* what) {
+  if (info.Length() <= index || !info[index].IsNumber())
+    throw Napi::TypeError::New(info.Env(), std::string(op) + ": " + what + " must be a positive integer, received " +
+                                               (info.Length() <= index ? std::string("nothing") : describe(info[index])));
+  const double d = info[index].As<Napi::Number>().DoubleValue();
+  if (!(d >= 1) || d != static_cast<double>(static_cast<int64_t>(d)) || d > 9.0e15)
+    throw Napi::RangeError::New(info.Env(), std::string(op) + ": " + what + " must be a positive integer, received " + std::to_string(d));
+  return static_cast<int64_t>(d);
+}
+
+// Claims the one collective slot (released by the worker's completion).
+void claim(Napi::Env env, const char* op) {
+  bool expected = false;
+  if (!g_busy.compare_exchange_strong(expected, true))
+    throw Napi::Error::New(env, std::string(op) + ": another collective is running (collectives run one at a time, in the same order on every rank)");
+}
+
+// A collective on a worker: `run` does the MPI work on owned buffers; `result` builds the
+// JavaScript value on the main thread.
+class CollectiveWorker : public Napi::AsyncWorker {
+ public:
+  CollectiveWorker(Napi::Env env, const char* op) : Napi::AsyncWorker(env, op), op_(op), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  virtual void run() = 0;
+  virtual Napi::Value result(Napi::Env env) = 0;
+
+ private:
+  void Execute() override {
+    try {
+      run();
+    } catch (const std::bad_alloc&) {
+      SetError(std::string(op_) + ": out of memory");
+    } catch (const std::exception& e) {
+      SetError(std::string(op_) + ": " + e.what());
+    }
+  }
+  void OnOK() override {
+    g_busy = false;
+    Napi::HandleScope scope(Env());
+    deferred_.Resolve(result(Env()));
+  }
+  void OnError(const Napi::Error& e) override {
+    g_busy = false;
+    deferred_.Reject(e.Value());
+  }
+
+  const char* op_;
+  Napi::Promise::Deferred deferred_;
+};
+
+// Concatenates `arrays` into `flat` (main thread) and records their lengths.
+void fuse(const std::vector<Napi::Float32Array>& arrays, std::vector<float>& flat, std::vector<size_t>& lengths) {
+  size_t total = 0;
+  for (const auto& a : arrays) total += a.ElementLength();
+  flat.resize(total);
+  size_t at = 0;
+  for (const auto& a : arrays) {
+    if (a.ElementLength() > 0) std::memcpy(flat.data() + at, a.Data(), a.ElementLength() * sizeof(float));
+    lengths.push_back(a.ElementLength());
+    at += a.ElementLength();
+  }
+}
+
+// New Float32Arrays of `lengths`, views into one new ArrayBuffer holding `flat`.
+Napi::Array split(Napi::Env env, const std::vector<float>& flat, const std::vector<size_t>& lengths) {
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, std::max<size_t>(1, flat.size()) * sizeof(float));
+  if (!flat.empty()) std::memcpy(buffer.Data(), flat.data(), flat.size() * sizeof(float));
+  Napi::Array out = Napi::Array::New(env, lengths.size());
+  size_t at = 0;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    out.Set(static_cast<uint32_t>(i), Napi::Float32Array::New(env, lengths[i], buffer, at * sizeof(float)));
+    at += lengths[i];
+  }
+  return out;
+}
+
+// allreduceMean(gradients, stats, fusionBytes): the gradients averaged over the ranks
+// (fused into buckets of at most fusionBytes, reduced in order) and the stats summed.
+class AllreduceMeanWorker : public CollectiveWorker {
+ public:
+  AllreduceMeanWorker(Napi::Env env, const std::vector<Napi::Float32Array>& gradients, Napi::Float64Array stats, int64_t fusion_floats)
+      : CollectiveWorker(env, "allreduceMean"), fusion_floats_(fusion_floats) {
+    fuse(gradients, flat_, lengths_);
+    stats_.assign(stats.Data(), stats.Data() + stats.ElementLength());
+  }
+
+ private:
+  void run() override {
+    const int64_t n = static_cast<int64_t>(flat_.size());
+    for (int64_t start = 0; start < n; start += fusion_floats_) {
+      reduce_mean_bucket(flat_.data() + start, std::min(fusion_floats_, n - start), send_, recv_, gather_);
+    }
+    reduce_sum_doubles(stats_);
+  }
+  Napi::Value result(Napi::Env env) override {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("gradients", split(env, flat_, lengths_));
+    Napi::Float64Array stats = Napi::Float64Array::New(env, stats_.size());
+    if (!stats_.empty()) std::memcpy(stats.Data(), stats_.data(), stats_.size() * sizeof(double));
+    r.Set("stats", stats);
+    return r;
+  }
+
+  int64_t fusion_floats_;
+  std::vector<float> flat_, send_, recv_, gather_;
+  std::vector<size_t> lengths_;
+  std::vector<double> stats_;
+};
+
+// broadcast(arrays): rank 0's arrays on every rank (the lengths must agree; the caller checks).
+class BroadcastWorker : public CollectiveWorker {
+ public:
+  BroadcastWorker(Napi::Env env, const std::vector<Napi::Float32Array>& arrays) : CollectiveWorker(env, "broadcast") { fuse(arrays, flat_, lengths_); }
+
+ private:
+  void run() override {
+    const int64_t n = static_cast<int64_t>(flat_.size());
+    for (int64_t start = 0; start < n; start += kMaxCount) {
+      const int count = static_cast<int>(std::min(kMaxCount, n - start));
+      check(MPI_Bcast(flat_.data() + start, count, MPI_FLOAT, 0, g_comm), "MPI_Bcast");
+    }
+  }
+  Napi::Value result(Napi::Env env) override { return split(env, flat_, lengths_); }
+
+  std::vector<float> flat_;
+  std::vector<size_t> lengths_;
+};
+
+// allgather(values): every rank's values, rank after rank ([size * n]).
+class AllgatherWorker : public CollectiveWorker {
+ public:
+  AllgatherWorker(Napi::Env env, Napi::Float64Array values) : CollectiveWorker(env, "allgather") {
+    values_.assign(values.Data(), values.Data() + values.ElementLength());
+  }
+
+ private:
+  void run() override {
+    out_.resize(values_.size() * static_cast<size_t>(g_size));
+    const int n = static_cast<int>(values_.size());
+    check(MPI_Allgather(values_.data(), n, MPI_DOUBLE, out_.data(), n, MPI_DOUBLE, g_comm), "MPI_Allgather");
+  }
+  Napi::Value result(Napi::Env env) override {
+    Napi::Float64Array out = Napi::Float64Array::New(env, out_.size());
+    if (!out_.empty()) std::memcpy(out.Data(), out_.data(), out_.size() * sizeof(double));
+    return out;
+  }
+
+  std::vector<double> values_, out_;
+};
+
+// barrier(): resolves when every rank has called it.
+class BarrierWorker : public CollectiveWorker {
+ public:
+  explicit BarrierWorker(Napi::Env env) : CollectiveWorker(env, "barrier") {}
+
+ private:
+  void run() override { check(MPI_Barrier(g_comm), "MPI_Barrier"); }
+  Napi::Value result(Napi::Env env) override { return env.Undefined(); }
+};
+
+template <typename F>
+Napi::Value guarded(Napi::Env env, F f) {
+  try {
+    return f();
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+Napi::Object topology(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rank", g_rank);
+  o.Set("size", g_size);
+  o.Set("localRank", g_local_rank);
+  o.Set("localSize", g_local_size);
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(version, &length);
+  std::string v(version, static_cast<size_t>(length));
+  o.Set("library", v.substr(0, v.find_first_of(",\n")));
+  return o;
+}
+
+// init(): MPI_Init_thread (once per process), our communicator, this process's place.
+Napi::Value init(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    int fin = 0;
+    MPI_Finalized(&fin);
+    if (fin) throw std::runtime_error("init: MPI was finalized in this process and cannot start again");
+    if (g_comm != MPI_COMM_NULL) return topology(info.Env());
+    int already = 0;
+    MPI_Initialized(&already);
+    int provided = MPI_THREAD_SINGLE;
+    if (!already) check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
+    else MPI_Query_thread(&provided);
+    check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    if (provided < MPI_THREAD_SERIALIZED)
+      throw std::runtime_error("init: this MPI library gives thread level " + std::to_string(provided) +
+                               ", and collectives on worker threads need MPI_THREAD_SERIALIZED (" + std::to_string(MPI_THREAD_SERIALIZED) + ") or more");
+    MPI_Comm comm = MPI_COMM_NULL;
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &comm), "MPI_Comm_dup");
+    check(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    check(MPI_Comm_rank(comm, &g_rank), "MPI_Comm_rank");
+    check(MPI_Comm_size(comm, &g_size), "MPI_Comm_size");
+    MPI_Comm local = MPI_COMM_NULL;
+    check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &local), "MPI_Comm_split_type");
+    check(MPI_Comm_rank(local, &g_local_rank), "MPI_Comm_rank");
+    check(MPI_Comm_size(local, &g_local_size), "MPI_Comm_size");
+    MPI_Comm_free(&local);
+    g_comm = comm;
+    return topology(info.Env());
+  });
+}
+
+// finalize(): ends MPI in this process (after which init cannot run again).
+Napi::Value finalize(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (g_busy) throw std::runtime_error("finalize: a collective is still running");
+    if (!initialized()) return info.Env().Undefined();
+    if (g_comm != MPI_COMM_NULL) MPI_Comm_free(&g_comm);
+    g_comm = MPI_COMM_NULL;
+    check(MPI_Finalize(), "MPI_Finalize");
+    return info.Env().Undefined();
+  });
+}
+
+template <typename W, typename... A>
+Napi::Value queue(Napi::Env env, const char* op, A&&... args) {
+  require_initialized(op);
+  if (g_comm == MPI_COMM_NULL) throw std::runtime_error(std::string(op) + ": call init() first");
+  claim(env, op);
+  W* w = nullptr;
+  try {
+    w = new W(env, std::forward<A>(args)...);
+  } catch (...) {
+    g_busy = false;
+    throw;
+  }
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value allreduce_mean(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto gradients = float_arrays(info, 0, "allreduceMean");
+    Napi::Float64Array stats = float64_array(info, 1, "allreduceMean");
+    const int64_t fusion_bytes = positive_int(info, 2, "allreduceMean", "fusionBytes");
+    if (fusion_bytes < 4) throw Napi::RangeError::New(info.Env(), "allreduceMean: fusionBytes must be at least 4 (one float), received " + std::to_string(fusion_bytes));
+    const int64_t fusion_floats = std::min<int64_t>(fusion_bytes / 4, kMaxCount);
+    return queue<AllreduceMeanWorker>(info.Env(), "allreduceMean", gradients, stats, fusion_floats);
+  });
+}
+
+Napi::Value broadcast(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto arrays = float_arrays(info, 0, "broadcast");
+    return queue<BroadcastWorker>(info.Env(), "broadcast", arrays);
+  });
+}
+
+Napi::Value allgather(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Float64Array values = float64_array(info, 0, "allgather");
+    return queue<AllgatherWorker>(info.Env(), "allgather", values);
+  });
+}
+
+Napi::Value barrier(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value { return queue<BarrierWorker>(info.Env(), "barrier"); });
+}
+
+Napi::Object module_init(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, init, "init"));
+  exports.Set("finalize", Napi::Function::New(env, finalize, "finalize"));
+  exports.Set("allreduceMean", Napi::Function::New(env, allreduce_mean, "allreduceMean"));
+  exports.Set("broadcast", Napi::Function::New(env, broadcast, "broadcast"));
+  exports.Set("allgather", Napi::Function::New(env, allgather, "allgather"));
+  exports.Set("barrier", Napi::Function::New(env, barrier, "barrier"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(recurrent_mpi, module_init)
