@@ -1,0 +1,35 @@
+// One process of the mpirun jobs of test/distributed.test.ts:
+//   node fit_worker.js train <outDir>           fit the case with SGD and with Adam, distributed; write rank<r>.json
+//   node fit_worker.js kill <outDir>            rank 1 kills itself (SIGKILL) after two steps; the others train on
+//   node fit_worker.js disagree <outDir>        rank 1 asks for one epoch more than the others
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { distributed } from '../../lib/index';
+import { caseData, caseModel, EPOCHS, OptimizerName, PER_RANK_BATCH, weightBytes } from './fit_case';
+
+async function main(): Promise<void> {
+  const [mode, outDir] = process.argv.slice(2);
+  const topology = distributed.init({ fusionBytes: 1024 });
+  const { x, y } = caseData();
+  const results: Record<string, { weights: string; loss: number[]; accuracy: number[] }> = {};
+  for (const name of ['sgd', 'adam'] as OptimizerName[]) {
+    // A different seed on every rank: the broadcast of rank 0's weights must make them agree.
+    const m = caseModel(name, 1000 + topology.rank);
+    const kill = mode === 'kill' && topology.rank === 1 ? {
+            onBatchEnd: (b: number) => {
+              if (b === 1) process.kill(process.pid, 'SIGKILL');
+            },
+          } : {};
+    const epochs = mode === 'disagree' && topology.rank === 1 ? EPOCHS + 1 : EPOCHS;
+    const h = await m.fit(x, y, { batchSize: PER_RANK_BATCH, epochs, verbose: 0, distributed: true, callbacks: [kill] });
+    results[name] = { weights: weightBytes(m), loss: h.history.loss, accuracy: h.history.accuracy };
+  }
+  const stats = distributed.reductionStats();
+  fs.writeFileSync(path.join(outDir, `rank${topology.rank}.json`), JSON.stringify({ topology, results, stats }));
+}
+
+main().catch((err) => {
+  process.stderr.write(`rank ${distributed.isInitialized() ? distributed.rank() : '?'}: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
