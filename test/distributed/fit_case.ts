@@ -6,8 +6,9 @@ import { layers, optimizers, sequential, Sequential, tensor, Tensor } from '../.
 
 export type OptimizerName = 'sgd' | 'adam';
 
-/** Samples; divisible by PER_RANK_BATCH * 4, so every process count tested splits it into whole global batches. */
+/** Samples, of which the last VALIDATION_SPLIT are held out; the 48 trained on split into whole global batches for 1, 2 and 4 processes. */
 export const SAMPLES = 64;
+export const VALIDATION_SPLIT = 0.25;
 /** Samples per process per step. */
 export const PER_RANK_BATCH = 4;
 export const EPOCHS = 2;
@@ -39,6 +40,7 @@ export function caseModel(optimizer: OptimizerName, seed: number): Sequential {
   const m = sequential([layers.embedding({ inputDim: VOCAB, outputDim: 8 }), layers.gru({ units: 8 }), layers.dense({ units: 1, activation: 'sigmoid' })], {
     inputShape: [STEPS],
     seed,
+    name: `case_${optimizer}`,
   });
   const opt = optimizer === 'sgd' ? optimizers.sgd({ learningRate: 0.5, momentum: 0.9, clipnorm: 0.5 }) : optimizers.adam({ learningRate: 0.01 });
   m.compile({ optimizer: opt, loss: 'binaryCrossentropy', metrics: ['accuracy'] });

@@ -6,13 +6,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { distributed } from '../../lib/index';
-import { caseData, caseModel, EPOCHS, OptimizerName, PER_RANK_BATCH, weightBytes } from './fit_case';
+import { caseData, caseModel, EPOCHS, OptimizerName, PER_RANK_BATCH, VALIDATION_SPLIT, weightBytes } from './fit_case';
 
 async function main(): Promise<void> {
   const [mode, outDir] = process.argv.slice(2);
   const topology = distributed.init({ fusionBytes: 1024 });
   const { x, y } = caseData();
-  const results: Record<string, { weights: string; loss: number[]; accuracy: number[] }> = {};
+  const results: Record<string, { weights: string; history: Record<string, number[]> }> = {};
   for (const name of ['sgd', 'adam'] as OptimizerName[]) {
     // A different seed on every rank: the broadcast of rank 0's weights must make them agree.
     const m = caseModel(name, 1000 + topology.rank);
@@ -22,8 +22,8 @@ async function main(): Promise<void> {
             },
           } : {};
     const epochs = mode === 'disagree' && topology.rank === 1 ? EPOCHS + 1 : EPOCHS;
-    const h = await m.fit(x, y, { batchSize: PER_RANK_BATCH, epochs, verbose: 0, distributed: true, callbacks: [kill] });
-    results[name] = { weights: weightBytes(m), loss: h.history.loss, accuracy: h.history.accuracy };
+    const h = await m.fit(x, y, { batchSize: PER_RANK_BATCH, epochs, validationSplit: VALIDATION_SPLIT, verbose: 0, distributed: true, callbacks: [kill] });
+    results[name] = { weights: weightBytes(m), history: h.history };
   }
   const stats = distributed.reductionStats();
   fs.writeFileSync(path.join(outDir, `rank${topology.rank}.json`), JSON.stringify({ topology, results, stats }));
