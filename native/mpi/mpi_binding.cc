@@ -56,18 +56,31 @@ bool initialized() {
 // Largest element count one MPI call takes (counts are int).
 constexpr int64_t kMaxCount = int64_t(1) << 30;
 
-// Averages `data` [n] across the ranks in place, deterministically (see the header).
-// `send`, `recv` and `gather` are scratch of at least chunk * size floats each.
-void reduce_mean_bucket(float* data, int64_t n, std::vector<float>& send, std::vector<float>& recv,
-                        std::vector<float>& gather) {
+// The reduction's scratch, kept between steps (a fresh buffer per step would be allocated
+// and faulted in every time); only one collective runs at a time.
+struct Scratch {
+  std::vector<float> send, recv, gather;
+};
+Scratch g_scratch;
+
+// Averages `data` [n] across the ranks in place, deterministically (see the header). The
+// mean over one process is its own value: nothing to do.
+void reduce_mean_bucket(float* data, int64_t n) {
   const int64_t p = g_size;
+  if (p == 1 || n == 0) return;
   const int64_t chunk = (n + p - 1) / p;
   if (chunk > kMaxCount) throw std::runtime_error("a fusion bucket of " + std::to_string(n) + " floats is too large for one MPI call");
   const size_t padded = static_cast<size_t>(chunk * p);
-  send.assign(padded, 0.0f);
+  std::vector<float>& send = g_scratch.send;
+  std::vector<float>& recv = g_scratch.recv;
+  std::vector<float>& gather = g_scratch.gather;
+  if (send.size() < padded) {
+    send.resize(padded);
+    recv.resize(padded);
+    gather.resize(padded);
+  }
   std::memcpy(send.data(), data, static_cast<size_t>(n) * sizeof(float));
-  recv.resize(padded);
-  gather.resize(padded);
+  std::fill(send.begin() + n, send.begin() + static_cast<int64_t>(padded), 0.0f);
   const int c = static_cast<int>(chunk);
   check(MPI_Alltoall(send.data(), c, MPI_FLOAT, recv.data(), c, MPI_FLOAT, g_comm), "MPI_Alltoall");
   // recv[j * chunk + i]: rank j's value of element i of this rank's chunk.
@@ -215,26 +228,43 @@ Napi::Array split(Napi::Env env, const std::vector<float>& flat, const std::vect
 }
 
 // allreduceMean(gradients, stats, fusionBytes): the gradients averaged over the ranks
-// (fused into buckets of at most fusionBytes, reduced in order) and the stats summed.
+// (fused into buckets of at most fusionBytes, reduced in order) and the stats summed. The
+// fused buffer is a new ArrayBuffer, filled on the main thread and reduced in place by the
+// worker; no JavaScript sees it until the call resolves with views of it.
 class AllreduceMeanWorker : public CollectiveWorker {
  public:
   AllreduceMeanWorker(Napi::Env env, const std::vector<Napi::Float32Array>& gradients, Napi::Float64Array stats, int64_t fusion_floats)
       : CollectiveWorker(env, "allreduceMean"), fusion_floats_(fusion_floats) {
-    fuse(gradients, flat_, lengths_);
+    size_t total = 0;
+    for (const auto& a : gradients) total += a.ElementLength();
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, std::max<size_t>(1, total) * sizeof(float));
+    flat_ = static_cast<float*>(buffer.Data());
+    size_t at = 0;
+    for (const auto& a : gradients) {
+      if (a.ElementLength() > 0) std::memcpy(flat_ + at, a.Data(), a.ElementLength() * sizeof(float));
+      lengths_.push_back(a.ElementLength());
+      at += a.ElementLength();
+    }
+    total_ = static_cast<int64_t>(total);
+    buffer_ = Napi::Persistent(buffer);
     stats_.assign(stats.Data(), stats.Data() + stats.ElementLength());
   }
 
  private:
   void run() override {
-    const int64_t n = static_cast<int64_t>(flat_.size());
-    for (int64_t start = 0; start < n; start += fusion_floats_) {
-      reduce_mean_bucket(flat_.data() + start, std::min(fusion_floats_, n - start), send_, recv_, gather_);
-    }
+    for (int64_t start = 0; start < total_; start += fusion_floats_) reduce_mean_bucket(flat_ + start, std::min(fusion_floats_, total_ - start));
     reduce_sum_doubles(stats_);
   }
   Napi::Value result(Napi::Env env) override {
+    Napi::ArrayBuffer buffer = buffer_.Value();
+    Napi::Array gradients = Napi::Array::New(env, lengths_.size());
+    size_t at = 0;
+    for (size_t i = 0; i < lengths_.size(); ++i) {
+      gradients.Set(static_cast<uint32_t>(i), Napi::Float32Array::New(env, lengths_[i], buffer, at * sizeof(float)));
+      at += lengths_[i];
+    }
     Napi::Object r = Napi::Object::New(env);
-    r.Set("gradients", split(env, flat_, lengths_));
+    r.Set("gradients", gradients);
     Napi::Float64Array stats = Napi::Float64Array::New(env, stats_.size());
     if (!stats_.empty()) std::memcpy(stats.Data(), stats_.data(), stats_.size() * sizeof(double));
     r.Set("stats", stats);
@@ -242,7 +272,9 @@ class AllreduceMeanWorker : public CollectiveWorker {
   }
 
   int64_t fusion_floats_;
-  std::vector<float> flat_, send_, recv_, gather_;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  float* flat_ = nullptr;
+  int64_t total_ = 0;
   std::vector<size_t> lengths_;
   std::vector<double> stats_;
 };
