@@ -201,31 +201,44 @@ class CollectiveWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
-// Concatenates `arrays` into `flat` (main thread) and records their lengths.
-void fuse(const std::vector<Napi::Float32Array>& arrays, std::vector<float>& flat, std::vector<size_t>& lengths) {
-  size_t total = 0;
-  for (const auto& a : arrays) total += a.ElementLength();
-  flat.resize(total);
-  size_t at = 0;
-  for (const auto& a : arrays) {
-    if (a.ElementLength() > 0) std::memcpy(flat.data() + at, a.Data(), a.ElementLength() * sizeof(float));
-    lengths.push_back(a.ElementLength());
-    at += a.ElementLength();
+// Arrays joined into one new ArrayBuffer (filled on the main thread), which a worker may
+// change in place: no JavaScript sees it until views() hands out its parts, after the work.
+class FusedArrays {
+ public:
+  FusedArrays(Napi::Env env, const std::vector<Napi::Float32Array>& arrays) {
+    size_t total = 0;
+    for (const auto& a : arrays) total += a.ElementLength();
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, std::max<size_t>(1, total) * sizeof(float));
+    data_ = static_cast<float*>(buffer.Data());
+    size_t at = 0;
+    for (const auto& a : arrays) {
+      if (a.ElementLength() > 0) std::memcpy(data_ + at, a.Data(), a.ElementLength() * sizeof(float));
+      lengths_.push_back(a.ElementLength());
+      at += a.ElementLength();
+    }
+    total_ = static_cast<int64_t>(total);
+    buffer_ = Napi::Persistent(buffer);
   }
-}
+  float* data() const { return data_; }
+  int64_t size() const { return total_; }
+  // Float32Arrays of the original lengths over the buffer.
+  Napi::Array views(Napi::Env env) {
+    Napi::ArrayBuffer buffer = buffer_.Value();
+    Napi::Array out = Napi::Array::New(env, lengths_.size());
+    size_t at = 0;
+    for (size_t i = 0; i < lengths_.size(); ++i) {
+      out.Set(static_cast<uint32_t>(i), Napi::Float32Array::New(env, lengths_[i], buffer, at * sizeof(float)));
+      at += lengths_[i];
+    }
+    return out;
+  }
 
-// New Float32Arrays of `lengths`, views into one new ArrayBuffer holding `flat`.
-Napi::Array split(Napi::Env env, const std::vector<float>& flat, const std::vector<size_t>& lengths) {
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, std::max<size_t>(1, flat.size()) * sizeof(float));
-  if (!flat.empty()) std::memcpy(buffer.Data(), flat.data(), flat.size() * sizeof(float));
-  Napi::Array out = Napi::Array::New(env, lengths.size());
-  size_t at = 0;
-  for (size_t i = 0; i < lengths.size(); ++i) {
-    out.Set(static_cast<uint32_t>(i), Napi::Float32Array::New(env, lengths[i], buffer, at * sizeof(float)));
-    at += lengths[i];
-  }
-  return out;
-}
+ private:
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  float* data_ = nullptr;
+  int64_t total_ = 0;
+  std::vector<size_t> lengths_;
+};
 
 // allreduceMean(gradients, stats, fusionBytes): the gradients averaged over the ranks
 // (fused into buckets of at most fusionBytes, reduced in order) and the stats summed. The
@@ -234,37 +247,19 @@ Napi::Array split(Napi::Env env, const std::vector<float>& flat, const std::vect
 class AllreduceMeanWorker : public CollectiveWorker {
  public:
   AllreduceMeanWorker(Napi::Env env, const std::vector<Napi::Float32Array>& gradients, Napi::Float64Array stats, int64_t fusion_floats)
-      : CollectiveWorker(env, "allreduceMean"), fusion_floats_(fusion_floats) {
-    size_t total = 0;
-    for (const auto& a : gradients) total += a.ElementLength();
-    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, std::max<size_t>(1, total) * sizeof(float));
-    flat_ = static_cast<float*>(buffer.Data());
-    size_t at = 0;
-    for (const auto& a : gradients) {
-      if (a.ElementLength() > 0) std::memcpy(flat_ + at, a.Data(), a.ElementLength() * sizeof(float));
-      lengths_.push_back(a.ElementLength());
-      at += a.ElementLength();
-    }
-    total_ = static_cast<int64_t>(total);
-    buffer_ = Napi::Persistent(buffer);
+      : CollectiveWorker(env, "allreduceMean"), fusion_floats_(fusion_floats), gradients_(env, gradients) {
     stats_.assign(stats.Data(), stats.Data() + stats.ElementLength());
   }
 
  private:
   void run() override {
-    for (int64_t start = 0; start < total_; start += fusion_floats_) reduce_mean_bucket(flat_ + start, std::min(fusion_floats_, total_ - start));
+    const int64_t n = gradients_.size();
+    for (int64_t start = 0; start < n; start += fusion_floats_) reduce_mean_bucket(gradients_.data() + start, std::min(fusion_floats_, n - start));
     reduce_sum_doubles(stats_);
   }
   Napi::Value result(Napi::Env env) override {
-    Napi::ArrayBuffer buffer = buffer_.Value();
-    Napi::Array gradients = Napi::Array::New(env, lengths_.size());
-    size_t at = 0;
-    for (size_t i = 0; i < lengths_.size(); ++i) {
-      gradients.Set(static_cast<uint32_t>(i), Napi::Float32Array::New(env, lengths_[i], buffer, at * sizeof(float)));
-      at += lengths_[i];
-    }
     Napi::Object r = Napi::Object::New(env);
-    r.Set("gradients", gradients);
+    r.Set("gradients", gradients_.views(env));
     Napi::Float64Array stats = Napi::Float64Array::New(env, stats_.size());
     if (!stats_.empty()) std::memcpy(stats.Data(), stats_.data(), stats_.size() * sizeof(double));
     r.Set("stats", stats);
@@ -272,30 +267,26 @@ class AllreduceMeanWorker : public CollectiveWorker {
   }
 
   int64_t fusion_floats_;
-  Napi::Reference<Napi::ArrayBuffer> buffer_;
-  float* flat_ = nullptr;
-  int64_t total_ = 0;
-  std::vector<size_t> lengths_;
+  FusedArrays gradients_;
   std::vector<double> stats_;
 };
 
 // broadcast(arrays): rank 0's arrays on every rank (the lengths must agree; the caller checks).
 class BroadcastWorker : public CollectiveWorker {
  public:
-  BroadcastWorker(Napi::Env env, const std::vector<Napi::Float32Array>& arrays) : CollectiveWorker(env, "broadcast") { fuse(arrays, flat_, lengths_); }
+  BroadcastWorker(Napi::Env env, const std::vector<Napi::Float32Array>& arrays) : CollectiveWorker(env, "broadcast"), arrays_(env, arrays) {}
 
  private:
   void run() override {
-    const int64_t n = static_cast<int64_t>(flat_.size());
+    const int64_t n = arrays_.size();
     for (int64_t start = 0; start < n; start += kMaxCount) {
       const int count = static_cast<int>(std::min(kMaxCount, n - start));
-      check(MPI_Bcast(flat_.data() + start, count, MPI_FLOAT, 0, g_comm), "MPI_Bcast");
+      check(MPI_Bcast(arrays_.data() + start, count, MPI_FLOAT, 0, g_comm), "MPI_Bcast");
     }
   }
-  Napi::Value result(Napi::Env env) override { return split(env, flat_, lengths_); }
+  Napi::Value result(Napi::Env env) override { return arrays_.views(env); }
 
-  std::vector<float> flat_;
-  std::vector<size_t> lengths_;
+  FusedArrays arrays_;
 };
 
 // allgather(values): every rank's values, rank after rank ([size * n]).
@@ -318,16 +309,6 @@ class AllgatherWorker : public CollectiveWorker {
   }
 
   std::vector<double> values_, out_;
-};
-
-// barrier(): resolves when every rank has called it.
-class BarrierWorker : public CollectiveWorker {
- public:
-  explicit BarrierWorker(Napi::Env env) : CollectiveWorker(env, "barrier") {}
-
- private:
-  void run() override { check(MPI_Barrier(g_comm), "MPI_Barrier"); }
-  Napi::Value result(Napi::Env env) override { return env.Undefined(); }
 };
 
 template <typename F>
@@ -441,17 +422,12 @@ Napi::Value allgather(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value barrier(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value { return queue<BarrierWorker>(info.Env(), "barrier"); });
-}
-
 Napi::Object module_init(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, init, "init"));
   exports.Set("finalize", Napi::Function::New(env, finalize, "finalize"));
   exports.Set("allreduceMean", Napi::Function::New(env, allreduce_mean, "allreduceMean"));
   exports.Set("broadcast", Napi::Function::New(env, broadcast, "broadcast"));
   exports.Set("allgather", Napi::Function::New(env, allgather, "allgather"));
-  exports.Set("barrier", Napi::Function::New(env, barrier, "barrier"));
   return exports;
 }
 
