@@ -126,6 +126,14 @@ mpiTest('a rank killed in mid-training ends the job with an error, not a hang', 
   t.regex(run.output, /rank 1 .*exited on signal 9/);
 });
 
+mpiTest('a step that fails on one rank fails on the others too, instead of leaving them waiting', async (t) => {
+  const { run } = await job(2, 'fail');
+  t.is(run.signal, null, `mpirun was still running after ${JOB_TIMEOUT_MS} ms:\n${run.output}`);
+  t.not(run.code, 0);
+  t.regex(run.output, /rank 1: case_sgd: the model was disposed/);
+  t.regex(run.output, /rank 0: case_sgd: fit \(distributed\): the training step failed on 1 other process\(es\) of 2; their output says why/);
+});
+
 mpiTest('processes that would train differently refuse before the first step, naming what differs', async (t) => {
   const { dir, run } = await job(2, 'disagree');
   t.not(run.code, 0, run.output);

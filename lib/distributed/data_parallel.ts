@@ -125,12 +125,13 @@ export async function startDataParallel(host: ParallelHost, c: Collectives, plan
 
   const train = async (args: Parameters<StepRunner['train']>[0]): Promise<StepResult> => {
     const { learningRate, ...batch } = args;
-    const rt = await host.runtime();
-    const m = rt.current();
+    let rt: NativeRuntime | undefined;
     let result: StepResult | undefined;
     let failure: unknown;
     let gradients: Float32Array[];
     try {
+      rt = await host.runtime();
+      const m = rt.current();
       result = await m.computeGradients(batch);
       gradients = m.getGradients();
     } catch (err) {
@@ -142,8 +143,9 @@ export async function startDataParallel(host: ParallelHost, c: Collectives, plan
     const started = process.hrtime.bigint();
     const reduced = await c.allreduceMean(gradients, encodeStep(host.compiled, result));
     recordReduction(lengths, Number(process.hrtime.bigint() - started) / 1e9);
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined || !rt) throw failure;
     if (reduced.stats[0] > 0) throw new Error(`${op}: the training step failed on ${reduced.stats[0]} other process(es) of ${c.size}; their output says why`);
+    const m = rt.current();
     m.setGradients(reduced.gradients);
     await m.applyGradients(learningRate === undefined ? {} : { learningRate });
     rt.trained();

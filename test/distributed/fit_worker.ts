@@ -2,6 +2,7 @@
 //   node fit_worker.js train <outDir>           fit the case with SGD and with Adam, distributed; write rank<r>.json
 //   node fit_worker.js kill <outDir>            rank 1 kills itself (SIGKILL) after two steps; the others train on
 //   node fit_worker.js disagree <outDir>        rank 1 asks for one epoch more than the others
+//   node fit_worker.js fail <outDir>            rank 1's model is disposed after two steps, so its third step fails
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -16,13 +17,16 @@ async function main(): Promise<void> {
   for (const name of ['sgd', 'adam'] as OptimizerName[]) {
     // A different seed on every rank: the broadcast of rank 0's weights must make them agree.
     const m = caseModel(name, 1000 + topology.rank);
-    const kill = mode === 'kill' && topology.rank === 1 ? {
-            onBatchEnd: (b: number) => {
-              if (b === 1) process.kill(process.pid, 'SIGKILL');
-            },
-          } : {};
+    const rank1 = topology.rank === 1 && (mode === 'kill' || mode === 'fail');
+    const sabotage = {
+      onBatchEnd: (b: number) => {
+        if (!rank1 || b !== 1) return;
+        if (mode === 'kill') process.kill(process.pid, 'SIGKILL');
+        else m.dispose();
+      },
+    };
     const epochs = mode === 'disagree' && topology.rank === 1 ? EPOCHS + 1 : EPOCHS;
-    const h = await m.fit(x, y, { batchSize: PER_RANK_BATCH, epochs, validationSplit: VALIDATION_SPLIT, verbose: 0, distributed: true, callbacks: [kill] });
+    const h = await m.fit(x, y, { batchSize: PER_RANK_BATCH, epochs, validationSplit: VALIDATION_SPLIT, verbose: 0, distributed: true, callbacks: [sabotage] });
     results[name] = { weights: weightBytes(m), history: h.history };
   }
   const stats = distributed.reductionStats();
