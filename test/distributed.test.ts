@@ -21,7 +21,7 @@ const JOB_TIMEOUT_MS = 60_000;
 interface RankResult {
   topology: { rank: number; size: number; localRank: number; localSize: number };
   results: Record<OptimizerName, { weights: string; history: Record<string, number[]> }>;
-  stats: { steps: number; bytesPerStep: number };
+  stats: { steps: number; bytesPerStep: number; sentBytesPerStep: number; sparseTables: number };
 }
 
 function skipReason(): string | undefined {
@@ -115,8 +115,26 @@ for (const np of [1, 2, 4]) {
       t.is(ranks[0].stats.bytesPerStep, 4 * ref.params);
     }
     t.is(ranks[0].stats.steps, 2 * EPOCHS * Math.ceil(Math.floor(48 / np) / PER_RANK_BATCH));
+    // The embedding's few touched rows went as rows (nothing is sent by one process).
+    t.is(ranks[0].stats.sparseTables, np > 1 ? 1 : 0);
   });
 }
+
+mpiTest('the embedding gradient gathered as rows gives the bits of the dense reduction, and sends fewer bytes', async (t) => {
+  const sparse = await job(2, 'train');
+  const dense = await job(2, 'dense');
+  t.is(sparse.run.code, 0, sparse.run.output);
+  t.is(dense.run.code, 0, dense.run.output);
+  const read = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'rank0.json'), 'utf8')) as RankResult;
+  const [s, d] = [read(sparse.dir), read(dense.dir)];
+  for (const name of ['sgd', 'adam'] as OptimizerName[]) t.is(s.results[name].weights, d.results[name].weights, name);
+  t.is(s.stats.sparseTables, 1);
+  t.is(d.stats.sparseTables, 0);
+  // Dense: each of 2 processes sends half of the padded buffer in each of the two collectives.
+  t.true(d.stats.sentBytesPerStep >= s.stats.bytesPerStep, `dense sent ${d.stats.sentBytesPerStep} of ${s.stats.bytesPerStep}`);
+  t.log(`bytes sent per step by rank 0 (last step): ${s.stats.sentBytesPerStep} with the embedding as rows, ${d.stats.sentBytesPerStep} dense`);
+  t.true(s.stats.sentBytesPerStep < d.stats.sentBytesPerStep / 2);
+});
 
 mpiTest('a rank killed in mid-training ends the job with an error, not a hang', async (t) => {
   const { run } = await job(2, 'kill');
@@ -144,7 +162,8 @@ mpiTest('processes that would train differently refuse before the first step, na
 
 test('bad options and calls out of order are clear errors', async (t) => {
   t.throws(() => distributed.init({ fusionBytes: 2 }), { message: 'distributed.init: fusionBytes must be an integer in [4, 4294967296] (bytes), received 2' });
-  t.throws(() => distributed.init({ fusionbytes: 1024 } as never), { message: "distributed.init: unknown option 'fusionbytes'; known options: fusionBytes" });
+  t.throws(() => distributed.init({ fusionbytes: 1024 } as never), { message: "distributed.init: unknown option 'fusionbytes'; known options: fusionBytes, sparseAsDense" });
+  t.throws(() => distributed.init({ sparseAsDense: 1 } as never), { instanceOf: TypeError, message: 'distributed.init: sparseAsDense must be a boolean, received 1' });
   t.throws(() => distributed.rank(), { message: 'distributed.rank(): call distributed.init() first' });
   const { x, y } = caseData();
   const m = caseModel('sgd', 1);

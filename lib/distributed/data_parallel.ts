@@ -23,6 +23,8 @@ export interface ParallelHost {
   adoptWeights(values: Float32Array[]): void;
   /** The model's own runner, for evaluate and predict. */
   local: StepRunner;
+  /** The embedding tables among the weights (a frozen one's gradient is zero: no rows to send): (getWeights index, row width) pairs, in index order. */
+  embeddingTables: Int32Array;
 }
 
 /** What every process must agree on before the first step. */
@@ -141,8 +143,8 @@ export async function startDataParallel(host: ParallelHost, c: Collectives, plan
       gradients = lengths.map((n) => new Float32Array(n));
     }
     const started = process.hrtime.bigint();
-    const reduced = await c.allreduceMean(gradients, encodeStep(host.compiled, result));
-    recordReduction(lengths, Number(process.hrtime.bigint() - started) / 1e9);
+    const reduced = await c.allreduceMean(gradients, encodeStep(host.compiled, result), host.embeddingTables);
+    recordReduction(lengths, reduced, Number(process.hrtime.bigint() - started) / 1e9);
     if (failure !== undefined || !rt) throw failure;
     if (reduced.stats[0] > 0) throw new Error(`${op}: the training step failed on ${reduced.stats[0]} other process(es) of ${c.size}; their output says why`);
     const m = rt.current();
@@ -157,7 +159,7 @@ export async function startDataParallel(host: ParallelHost, c: Collectives, plan
     shuffleSeed,
     runner: { train, evaluate: host.local.evaluate, predict: host.local.predict },
     reduceMeans: async (means) => {
-      const summed = await c.allreduceMean([], Float64Array.from(means.totals()));
+      const summed = await c.allreduceMean([], Float64Array.from(means.totals()), new Int32Array(0));
       means.setTotals(summed.stats);
     },
   };

@@ -18,12 +18,25 @@ export interface MpiTopology {
   library: string;
 }
 
+export interface ReducedGradients {
+  gradients: Float32Array[];
+  stats: Float64Array;
+  /** Bytes this rank sent for the gradients. */
+  sentBytes: number;
+  /** Embedding tables that went as gathered rows. */
+  sparseTables: number;
+}
+
 /** The surface of recurrent_mpi.node (native/mpi/mpi_binding.cc). */
 export interface MpiBinding {
   init(): MpiTopology;
   finalize(): void;
-  /** The arrays averaged over the ranks (fused into buckets of at most fusionBytes, summed in rank order), and `stats` summed. */
-  allreduceMean(gradients: Float32Array[], stats: Float64Array, fusionBytes: number): Promise<{ gradients: Float32Array[]; stats: Float64Array }>;
+  /**
+   * The arrays averaged over the ranks (fused into buckets of at most fusionBytes, summed in
+   * rank order; the embedding tables of `tables`, (index, row width) pairs, as gathered rows
+   * where that sends less), and `stats` summed; with the bytes this rank sent.
+   */
+  allreduceMean(gradients: Float32Array[], stats: Float64Array, fusionBytes: number, tables: Int32Array): Promise<ReducedGradients>;
   /** Rank 0's arrays on every rank (their lengths must agree). */
   broadcast(arrays: Float32Array[]): Promise<Float32Array[]>;
   /** Every rank's values, rank after rank. */

@@ -5,7 +5,7 @@
 import { isMainThread } from 'node:worker_threads';
 
 import { describe } from '../options';
-import { MpiBinding, mpiBinding, MpiTopology, mpiUnavailableReason } from './mpi_addon';
+import { MpiBinding, mpiBinding, MpiTopology, mpiUnavailableReason, ReducedGradients } from './mpi_addon';
 
 export type { MpiTopology } from './mpi_addon';
 
@@ -16,6 +16,12 @@ export interface InitOptions {
    * Smaller buckets need less scratch memory; larger ones fewer MPI calls.
    */
   fusionBytes?: number;
+  /**
+   * Reduce embedding gradients as whole tables, like every other weight, even where
+   * gathering the rows each process's batch touched would send fewer bytes (Horovod's
+   * sparse_as_dense; default false). The result is the same either way, bit for bit.
+   */
+  sparseAsDense?: boolean;
 }
 
 const DEFAULT_FUSION_BYTES = 64 * 2 ** 20;
@@ -24,6 +30,7 @@ interface State {
   binding: MpiBinding;
   topology: MpiTopology;
   fusionBytes: number;
+  sparseAsDense: boolean;
   /** The last collective queued: collectives run one at a time, in call order. */
   tail: Promise<unknown>;
 }
@@ -37,7 +44,11 @@ let state: State | undefined;
  */
 export function init(options: InitOptions = {}): MpiTopology {
   if (typeof options !== 'object' || options === null) throw new TypeError(`distributed.init: options must be an object, received ${describe(options)}`);
-  for (const k of Object.keys(options)) if (k !== 'fusionBytes') throw new RangeError(`distributed.init: unknown option '${k}'; known options: fusionBytes`);
+  for (const k of Object.keys(options)) {
+    if (k !== 'fusionBytes' && k !== 'sparseAsDense') throw new RangeError(`distributed.init: unknown option '${k}'; known options: fusionBytes, sparseAsDense`);
+  }
+  const sparseAsDense = options.sparseAsDense ?? state?.sparseAsDense ?? false;
+  if (typeof sparseAsDense !== 'boolean') throw new TypeError(`distributed.init: sparseAsDense must be a boolean, received ${describe(sparseAsDense)}`);
   const fusion = options.fusionBytes ?? state?.fusionBytes ?? DEFAULT_FUSION_BYTES;
   if (typeof fusion !== 'number' || !Number.isInteger(fusion) || fusion < 4 || fusion > 2 ** 32) {
     throw new RangeError(`distributed.init: fusionBytes must be an integer in [4, 4294967296] (bytes), received ${describe(fusion)}`);
@@ -45,11 +56,12 @@ export function init(options: InitOptions = {}): MpiTopology {
   if (!isMainThread) throw new Error('distributed.init: MPI belongs to the process: call it on the main thread, not in a worker thread');
   if (state) {
     state.fusionBytes = fusion;
+    state.sparseAsDense = sparseAsDense;
     return { ...state.topology };
   }
   const binding = mpiBinding();
   const topology = binding.init();
-  state = { binding, topology, fusionBytes: fusion, tail: Promise.resolve() };
+  state = { binding, topology, fusionBytes: fusion, sparseAsDense, tail: Promise.resolve() };
   // A clean exit ends MPI (mpirun counts a process that exits without MPI_Finalize as
   // failed). A failing exit does not: finalizing waits for the other ranks, which may be
   // waiting in a collective for this one; mpirun then ends the job with the error.
@@ -100,7 +112,8 @@ export interface Collectives {
   readonly rank: number;
   readonly size: number;
   readonly fusionBytes: number;
-  allreduceMean(gradients: Float32Array[], stats: Float64Array): Promise<{ gradients: Float32Array[]; stats: Float64Array }>;
+  /** `tables`: the embedding tables among the gradients, (index, row width) pairs. */
+  allreduceMean(gradients: Float32Array[], stats: Float64Array, tables: Int32Array): Promise<ReducedGradients>;
   broadcast(arrays: Float32Array[]): Promise<Float32Array[]>;
   allgather(values: Float64Array): Promise<Float64Array>;
 }
@@ -117,7 +130,7 @@ export function collectives(what: string): Collectives {
     rank: s.topology.rank,
     size: s.topology.size,
     fusionBytes: s.fusionBytes,
-    allreduceMean: (g, stats) => serial(() => s.binding.allreduceMean(g, stats, s.fusionBytes)),
+    allreduceMean: (g, stats, tables) => serial(() => s.binding.allreduceMean(g, stats, s.fusionBytes, s.sparseAsDense ? new Int32Array(0) : tables)),
     broadcast: (arrays) => serial(() => s.binding.broadcast(arrays)),
     allgather: (values) => serial(() => s.binding.allgather(values)),
   };
@@ -129,22 +142,29 @@ export interface ReductionStats {
   steps: number;
   /** Gradient bytes averaged in the last step (float32, every weight). */
   bytesPerStep: number;
-  /** Bytes this process sends per step: 2 (p - 1) / p of bytesPerStep (its share of the all-to-all, then of the all-gather). */
+  /**
+   * Bytes this process sent in the last step: 2 (p - 1) / p of the dense part (its share of
+   * the all-to-all, then of the all-gather), and (p - 1) times its touched rows and their
+   * ids for the embedding tables that went as rows.
+   */
   sentBytesPerStep: number;
+  /** Embedding tables reduced as gathered rows in the last step. */
+  sparseTables: number;
   /** Seconds spent waiting for reductions, all steps together (waiting for slower processes included). */
   seconds: number;
 }
 
-const reductions = { steps: 0, bytesPerStep: 0, seconds: 0 };
+const reductions: ReductionStats = { steps: 0, bytesPerStep: 0, sentBytesPerStep: 0, sparseTables: 0, seconds: 0 };
 
 /** Called by each data-parallel step (data_parallel.ts). */
-export function recordReduction(lengths: number[], seconds: number): void {
+export function recordReduction(lengths: number[], reduced: ReducedGradients, seconds: number): void {
   reductions.steps += 1;
   reductions.bytesPerStep = 4 * lengths.reduce((a, b) => a + b, 0);
+  reductions.sentBytesPerStep = reduced.sentBytes;
+  reductions.sparseTables = reduced.sparseTables;
   reductions.seconds += seconds;
 }
 
 export function reductionStats(): ReductionStats {
-  const p = state?.topology.size ?? 1;
-  return { ...reductions, sentBytesPerStep: Math.round((reductions.bytesPerStep * 2 * (p - 1)) / p) };
+  return { ...reductions };
 }

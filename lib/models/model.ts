@@ -570,7 +570,16 @@ export abstract class Model implements TrainingModel {
   private startParallel(plan: ParallelPlan): Promise<DataParallel> {
     const c = collectives(`${this.name}: fit({ distributed: true })`);
     return startDataParallel(
-      { name: this.name, compiled: this.requireCompiled('fit'), runtime: () => this.native(), adoptWeights: (values) => this.adoptWeights(values), local: this.runner() },
+      {
+        name: this.name,
+        compiled: this.requireCompiled('fit'),
+        runtime: () => this.native(),
+        adoptWeights: (values) => this.adoptWeights(values),
+        local: this.runner(),
+        embeddingTables: Int32Array.from(
+          this.weightList().flatMap(({ layer, info }, i) => (layer.className === 'Embedding' && info.shape.length === 2 ? [i, info.shape[1]] : [])),
+        ),
+      },
       c,
       plan,
     );

@@ -15,6 +15,12 @@
 // everywhere (MPI_Allgather). The bytes on the wire are those of a ring all-reduce
 // (2 (p-1)/p of the buffer per rank), the sum order never depends on MPI's choice of
 // algorithm, and every rank ends with the same bits.
+//
+// Embedding tables may go another way (Horovod's sparse allgather): the rows a rank's
+// batch touched (its nonzero gradient rows) are gathered everywhere with their ids
+// (MPI_Allgatherv) and added into a zero table in rank order, when that moves fewer bytes
+// than the dense reduction. The sums are those of the dense path (a row a rank left out
+// adds nothing, where the dense path adds +0), so the bits are the same either way.
 #include <mpi.h>
 #include <napi.h>
 
@@ -63,11 +69,17 @@ struct Scratch {
 };
 Scratch g_scratch;
 
+// The mean of a sum over the ranks, as every path computes it.
+inline float mean_of(float sum) {
+  const bool exact_inverse = (g_size & (g_size - 1)) == 0;  // 1/p exact: multiply, else divide
+  return exact_inverse ? sum * (1.0f / static_cast<float>(g_size)) : sum / static_cast<float>(g_size);
+}
+
 // Averages `data` [n] across the ranks in place, deterministically (see the header). The
-// mean over one process is its own value: nothing to do.
-void reduce_mean_bucket(float* data, int64_t n) {
+// mean over one process is its own value: nothing to do. Returns the bytes this rank sent.
+int64_t reduce_mean_bucket(float* data, int64_t n) {
   const int64_t p = g_size;
-  if (p == 1 || n == 0) return;
+  if (p == 1 || n == 0) return 0;
   const int64_t chunk = (n + p - 1) / p;
   if (chunk > kMaxCount) throw std::runtime_error("a fusion bucket of " + std::to_string(n) + " floats is too large for one MPI call");
   const size_t padded = static_cast<size_t>(chunk * p);
@@ -85,15 +97,66 @@ void reduce_mean_bucket(float* data, int64_t n) {
   check(MPI_Alltoall(send.data(), c, MPI_FLOAT, recv.data(), c, MPI_FLOAT, g_comm), "MPI_Alltoall");
   // recv[j * chunk + i]: rank j's value of element i of this rank's chunk.
   float* mine = send.data();  // reused: this rank's reduced chunk
-  const float inv = 1.0f / static_cast<float>(p);
-  const bool exact_inverse = (g_size & (g_size - 1)) == 0;  // 1/p exact: multiply, else divide
   for (int64_t i = 0; i < chunk; ++i) {
     float s = recv[static_cast<size_t>(i)];
     for (int64_t j = 1; j < p; ++j) s += recv[static_cast<size_t>(j * chunk + i)];
-    mine[i] = exact_inverse ? s * inv : s / static_cast<float>(p);
+    mine[i] = mean_of(s);
   }
   check(MPI_Allgather(mine, c, MPI_FLOAT, gather.data(), c, MPI_FLOAT, g_comm), "MPI_Allgather");
   std::memcpy(data, gather.data(), static_cast<size_t>(n) * sizeof(float));
+  return 2 * (p - 1) * chunk * static_cast<int64_t>(sizeof(float));
+}
+
+// An embedding table's gradient inside the fused buffer: [rows, width] from `offset`.
+struct Table {
+  int64_t offset, rows, width;
+};
+
+// The nonzero rows of a table's gradient (the rows this rank's batch touched).
+std::vector<int32_t> touched_rows(const float* data, const Table& t) {
+  std::vector<int32_t> ids;
+  for (int64_t r = 0; r < t.rows; ++r) {
+    const float* row = data + t.offset + r * t.width;
+    for (int64_t d = 0; d < t.width; ++d)
+      if (row[d] != 0.0f) {
+        ids.push_back(static_cast<int32_t>(r));
+        break;
+      }
+  }
+  return ids;
+}
+
+// Averages a table by gathering every rank's touched rows (see the header); `counts` [p]
+// are the ranks' row counts. Returns the bytes this rank sent.
+int64_t reduce_mean_rows(float* data, const Table& t, const std::vector<int32_t>& ids, const std::vector<int>& counts) {
+  const int p = g_size;
+  std::vector<int> id_displs(p), row_counts(p), row_displs(p);
+  int64_t total = 0;
+  for (int j = 0; j < p; ++j) {
+    id_displs[j] = static_cast<int>(total);
+    row_counts[j] = static_cast<int>(counts[j] * t.width);
+    row_displs[j] = static_cast<int>(total * t.width);
+    total += counts[j];
+  }
+  std::vector<float> rows(ids.size() * static_cast<size_t>(t.width));
+  for (size_t i = 0; i < ids.size(); ++i)
+    std::memcpy(rows.data() + i * t.width, data + t.offset + ids[i] * t.width, static_cast<size_t>(t.width) * sizeof(float));
+  std::vector<int32_t> all_ids(static_cast<size_t>(total));
+  std::vector<float> all_rows(static_cast<size_t>(total * t.width));
+  check(MPI_Allgatherv(ids.data(), static_cast<int>(ids.size()), MPI_INT32_T, all_ids.data(), counts.data(), id_displs.data(), MPI_INT32_T, g_comm),
+        "MPI_Allgatherv");
+  check(MPI_Allgatherv(rows.data(), static_cast<int>(rows.size()), MPI_FLOAT, all_rows.data(), row_counts.data(), row_displs.data(), MPI_FLOAT,
+                       g_comm),
+        "MPI_Allgatherv");
+  float* table = data + t.offset;
+  std::fill(table, table + t.rows * t.width, 0.0f);
+  for (int64_t i = 0; i < total; ++i) {  // rank 0's rows, then rank 1's, ...
+    float* dst = table + static_cast<int64_t>(all_ids[static_cast<size_t>(i)]) * t.width;
+    const float* src = all_rows.data() + i * t.width;
+    for (int64_t d = 0; d < t.width; ++d) dst[d] += src[d];
+  }
+  for (int64_t i = 0; i < t.rows * t.width; ++i) table[i] = mean_of(table[i]);
+  return (p - 1) * static_cast<int64_t>(ids.size()) * (t.width * static_cast<int64_t>(sizeof(float)) + static_cast<int64_t>(sizeof(int32_t)));
 }
 
 // Sums `values` [n] (doubles: losses, metric sums, counts) across the ranks in rank order.
@@ -221,6 +284,13 @@ class FusedArrays {
   }
   float* data() const { return data_; }
   int64_t size() const { return total_; }
+  size_t count() const { return lengths_.size(); }
+  int64_t length(size_t i) const { return static_cast<int64_t>(lengths_[i]); }
+  int64_t offset(size_t i) const {
+    int64_t at = 0;
+    for (size_t k = 0; k < i; ++k) at += static_cast<int64_t>(lengths_[k]);
+    return at;
+  }
   // Float32Arrays of the original lengths over the buffer.
   Napi::Array views(Napi::Env env) {
     Napi::ArrayBuffer buffer = buffer_.Value();
@@ -240,21 +310,61 @@ class FusedArrays {
   std::vector<size_t> lengths_;
 };
 
-// allreduceMean(gradients, stats, fusionBytes): the gradients averaged over the ranks
-// (fused into buckets of at most fusionBytes, reduced in order) and the stats summed. The
-// fused buffer is a new ArrayBuffer, filled on the main thread and reduced in place by the
+// allreduceMean(gradients, stats, fusionBytes, tables): the gradients averaged over the
+// ranks (fused into buckets of at most fusionBytes, reduced in order; the embedding tables
+// named by `tables` as gathered rows where that sends less) and the stats summed. The fused
+// buffer is a new ArrayBuffer, filled on the main thread and reduced in place by the
 // worker; no JavaScript sees it until the call resolves with views of it.
 class AllreduceMeanWorker : public CollectiveWorker {
  public:
-  AllreduceMeanWorker(Napi::Env env, const std::vector<Napi::Float32Array>& gradients, Napi::Float64Array stats, int64_t fusion_floats)
+  AllreduceMeanWorker(Napi::Env env, const std::vector<Napi::Float32Array>& gradients, Napi::Float64Array stats, int64_t fusion_floats,
+                      std::vector<std::pair<size_t, int64_t>> tables)
       : CollectiveWorker(env, "allreduceMean"), fusion_floats_(fusion_floats), gradients_(env, gradients) {
     stats_.assign(stats.Data(), stats.Data() + stats.ElementLength());
+    for (const auto& [index, width] : tables) tables_.push_back({gradients_.offset(index), gradients_.length(index) / width, width});
   }
 
  private:
   void run() override {
-    const int64_t n = gradients_.size();
-    for (int64_t start = 0; start < n; start += fusion_floats_) reduce_mean_bucket(gradients_.data() + start, std::min(fusion_floats_, n - start));
+    float* data = gradients_.data();
+    const size_t T = tables_.size();
+    const int p = g_size;
+    std::vector<bool> sparse(T, false);
+    std::vector<std::vector<int32_t>> ids(T);
+    std::vector<int> counts(static_cast<size_t>(p) * T);
+    if (p > 1 && T > 0) {
+      std::vector<int> mine(T);
+      for (size_t t = 0; t < T; ++t) {
+        ids[t] = touched_rows(data, tables_[t]);
+        mine[t] = static_cast<int>(ids[t].size());
+      }
+      check(MPI_Allgather(mine.data(), static_cast<int>(T), MPI_INT, counts.data(), static_cast<int>(T), MPI_INT, g_comm), "MPI_Allgather");
+      // Every rank sees the same counts, so every rank decides alike.
+      for (size_t t = 0; t < T; ++t) {
+        double rows = 0;
+        for (int j = 0; j < p; ++j) rows += counts[static_cast<size_t>(j) * T + t];
+        const double gathered = rows * double(tables_[t].width + 1), dense = 2.0 * (p - 1) / p * double(tables_[t].rows * tables_[t].width);
+        sparse[t] = gathered < dense && rows * double(tables_[t].width) <= double(kMaxCount);
+      }
+    }
+    // The dense runs between the tables that go as rows, in buckets.
+    int64_t at = 0;
+    auto dense_until = [&](int64_t end) {
+      for (int64_t start = at; start < end; start += fusion_floats_) sent_ += reduce_mean_bucket(data + start, std::min(fusion_floats_, end - start));
+    };
+    for (size_t t = 0; t < T; ++t) {
+      if (!sparse[t]) continue;
+      dense_until(tables_[t].offset);
+      at = tables_[t].offset + tables_[t].rows * tables_[t].width;
+    }
+    dense_until(gradients_.size());
+    for (size_t t = 0; t < T; ++t) {
+      if (!sparse[t]) continue;
+      std::vector<int> table_counts(static_cast<size_t>(p));
+      for (int j = 0; j < p; ++j) table_counts[static_cast<size_t>(j)] = counts[static_cast<size_t>(j) * T + t];
+      sent_ += reduce_mean_rows(data, tables_[t], ids[t], table_counts);
+      sparse_tables_ += 1;
+    }
     reduce_sum_doubles(stats_);
   }
   Napi::Value result(Napi::Env env) override {
@@ -263,12 +373,17 @@ class AllreduceMeanWorker : public CollectiveWorker {
     Napi::Float64Array stats = Napi::Float64Array::New(env, stats_.size());
     if (!stats_.empty()) std::memcpy(stats.Data(), stats_.data(), stats_.size() * sizeof(double));
     r.Set("stats", stats);
+    r.Set("sentBytes", static_cast<double>(sent_));
+    r.Set("sparseTables", static_cast<double>(sparse_tables_));
     return r;
   }
 
   int64_t fusion_floats_;
   FusedArrays gradients_;
+  std::vector<Table> tables_;
   std::vector<double> stats_;
+  int64_t sent_ = 0;
+  int64_t sparse_tables_ = 0;
 };
 
 // broadcast(arrays): rank 0's arrays on every rank (the lengths must agree; the caller checks).
@@ -404,7 +519,27 @@ Napi::Value allreduce_mean(const Napi::CallbackInfo& info) {
     const int64_t fusion_bytes = positive_int(info, 2, "allreduceMean", "fusionBytes");
     if (fusion_bytes < 4) throw Napi::RangeError::New(info.Env(), "allreduceMean: fusionBytes must be at least 4 (one float), received " + std::to_string(fusion_bytes));
     const int64_t fusion_floats = std::min<int64_t>(fusion_bytes / 4, kMaxCount);
-    return queue<AllreduceMeanWorker>(info.Env(), "allreduceMean", gradients, stats, fusion_floats);
+    // tables: Int32Array of (gradient index, row width) pairs, indices increasing.
+    if (info.Length() <= 3 || !info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+      throw Napi::TypeError::New(info.Env(), "allreduceMean: argument 3 (tables) must be an Int32Array of (index, width) pairs, received " +
+                                                 (info.Length() <= 3 ? std::string("nothing") : describe(info[3])));
+    Napi::Int32Array t = info[3].As<Napi::Int32Array>();
+    if (t.ElementLength() % 2 != 0)
+      throw Napi::RangeError::New(info.Env(), "allreduceMean: tables must hold (index, width) pairs, received " + std::to_string(t.ElementLength()) + " values");
+    std::vector<std::pair<size_t, int64_t>> tables;
+    for (size_t i = 0; i < t.ElementLength(); i += 2) {
+      const int64_t index = t[i], width = t[i + 1];
+      const int64_t previous = tables.empty() ? -1 : static_cast<int64_t>(tables.back().first);
+      if (index <= previous || index >= static_cast<int64_t>(gradients.size()))
+        throw Napi::RangeError::New(info.Env(), "allreduceMean: table index " + std::to_string(index) + " must be in (" + std::to_string(previous) + ", " +
+                                                    std::to_string(gradients.size()) + ")");
+      const int64_t length = static_cast<int64_t>(gradients[static_cast<size_t>(index)].ElementLength());
+      if (width < 1 || length % width != 0 || length / width > INT32_MAX)
+        throw Napi::RangeError::New(info.Env(), "allreduceMean: table " + std::to_string(index) + " has " + std::to_string(length) +
+                                                    " values, not rows of width " + std::to_string(width));
+      tables.emplace_back(static_cast<size_t>(index), width);
+    }
+    return queue<AllreduceMeanWorker>(info.Env(), "allreduceMean", gradients, stats, fusion_floats, std::move(tables));
   });
 }
 

@@ -1,5 +1,6 @@
 // One process of the mpirun jobs of test/distributed.test.ts:
 //   node fit_worker.js train <outDir>           fit the case with SGD and with Adam, distributed; write rank<r>.json
+//   node fit_worker.js dense <outDir>           the same with the embedding's gradient reduced as a dense table
 //   node fit_worker.js kill <outDir>            rank 1 kills itself (SIGKILL) after two steps; the others train on
 //   node fit_worker.js disagree <outDir>        rank 1 asks for one epoch more than the others
 //   node fit_worker.js fail <outDir>            rank 1's model is disposed after two steps, so its third step fails
@@ -11,7 +12,8 @@ import { caseData, caseModel, EPOCHS, OptimizerName, PER_RANK_BATCH, VALIDATION_
 
 async function main(): Promise<void> {
   const [mode, outDir] = process.argv.slice(2);
-  const topology = distributed.init({ fusionBytes: 1024 });
+  // Small fusion buckets: the dense gradients go in several.
+  const topology = distributed.init({ fusionBytes: 1024, sparseAsDense: mode === 'dense' });
   const { x, y } = caseData();
   const results: Record<string, { weights: string; history: Record<string, number[]> }> = {};
   for (const name of ['sgd', 'adam'] as OptimizerName[]) {
