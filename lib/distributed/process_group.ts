@@ -143,9 +143,9 @@ export interface ReductionStats {
   /** Gradient bytes averaged in the last step (float32, every weight). */
   bytesPerStep: number;
   /**
-   * Bytes this process sent in the last step: 2 (p - 1) / p of the dense part (its share of
-   * the all-to-all, then of the all-gather), and (p - 1) times its touched rows and their
-   * ids for the embedding tables that went as rows.
+   * Bytes this process sent per step, the mean over the steps: 2 (p - 1) / p of the dense
+   * part (its share of the all-to-all, then of the all-gather), and (p - 1) times its
+   * touched rows and their ids for the embedding tables that went as rows.
    */
   sentBytesPerStep: number;
   /** Embedding tables reduced as gathered rows in the last step. */
@@ -154,17 +154,18 @@ export interface ReductionStats {
   seconds: number;
 }
 
-const reductions: ReductionStats = { steps: 0, bytesPerStep: 0, sentBytesPerStep: 0, sparseTables: 0, seconds: 0 };
+const reductions = { steps: 0, bytesPerStep: 0, sentBytes: 0, sparseTables: 0, seconds: 0 };
 
 /** Called by each data-parallel step (data_parallel.ts). */
 export function recordReduction(lengths: number[], reduced: ReducedGradients, seconds: number): void {
   reductions.steps += 1;
   reductions.bytesPerStep = 4 * lengths.reduce((a, b) => a + b, 0);
-  reductions.sentBytesPerStep = reduced.sentBytes;
+  reductions.sentBytes += reduced.sentBytes;
   reductions.sparseTables = reduced.sparseTables;
   reductions.seconds += seconds;
 }
 
 export function reductionStats(): ReductionStats {
-  return { ...reductions };
+  const { sentBytes, ...rest } = reductions;
+  return { ...rest, sentBytesPerStep: rest.steps > 0 ? sentBytes / rest.steps : 0 };
 }
