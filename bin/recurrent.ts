@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `recurrent` command line: `recurrent info [--json]`, `recurrent train demo|<file.csv>|spam|g2p
 // [...]`, `recurrent plot history.json -o loss.svg`, `recurrent bench [...]` and
-// `recurrent build-from-source`.
+// `recurrent build-from-source` and `recurrent build-mpi`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +19,8 @@ export type Command =
   | { command: 'train'; task: 'text'; source: string; epochs?: number; backend: 'cpu'; threads?: number; out?: string; textColumn?: string; labelColumn?: string }
   | { command: 'plot'; input: string; output: string; metrics?: string[] }
   | { command: 'bench'; args: string[] }
-  | { command: 'build-from-source' };
+  | { command: 'build-from-source' }
+  | { command: 'build-mpi' };
 
 /** A history.json is kilobytes; this bounds what a wrong path can make plot read. */
 const MAX_HISTORY_BYTES = 64 * 2 ** 20;
@@ -140,6 +141,9 @@ export function parseCommandLine(argv: string[]): Command {
     case 'build-from-source':
       if (rest.length) throw new UsageError(`build-from-source: unexpected argument '${rest[0]}'`);
       return { command: 'build-from-source' };
+    case 'build-mpi':
+      if (rest.length) throw new UsageError(`build-mpi: unexpected argument '${rest[0]}'`);
+      return { command: 'build-mpi' };
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -162,6 +166,9 @@ function printInfo(json: boolean): void {
     i.cuda.available
       ? `cuda:        ${i.cuda.devices.map((d) => `${d.name} (sm_${d.computeCapability.replace('.', '')}, ${(d.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB)`).join('; ')}`
       : `cuda:        not in use: ${i.cuda.reason ?? 'unknown reason'}`,
+    i.distributed.available
+      ? `distributed: available (MPI addon ${i.distributed.file}; run the script under mpirun, with distributed.init() and fit({ distributed: true }))`
+      : `distributed: not available: ${i.distributed.reason ?? 'unknown reason'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -185,6 +192,7 @@ function usage(): string {
     '  bench [--quick] [--workload W2] [--compare torch,tfjs,onednn] [--threads N]',
     '                                                  the benchmark workloads against PyTorch and TensorFlow.js',
     '  build-from-source                               compile the native addon for this machine (python3, make, a C++17 compiler)',
+    '  build-mpi                                       compile the MPI addon for distributed training (Open MPI or MPICH with mpicc/mpicxx)',
   ].join('\n');
 }
 
@@ -251,6 +259,18 @@ function buildFromSource(): number {
   return r.status ?? 1;
 }
 
+// The MPI addon, built with the MPI compiler wrapper (release/build_mpi_if_available.js).
+function buildMpi(): number {
+  const nodedir = process.env.npm_config_nodedir ?? localNodeHeaders();
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build:mpi'], {
+    cwd: packageRoot,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+    env: { ...process.env, ...(nodedir ? { npm_config_nodedir: nodedir } : {}) },
+  });
+  return r.status ?? 1;
+}
+
 function plot(c: Extract<Command, { command: 'plot' }>): void {
   const data = JSON.parse(readRegularFileSync(c.input, 'recurrent plot', MAX_HISTORY_BYTES).toString('utf8')) as HistoryData;
   plotHistory(data, c.output, c.metrics ? { metrics: c.metrics } : {});
@@ -283,6 +303,8 @@ export async function main(argv: string[]): Promise<number> {
       return bench(c);
     case 'build-from-source':
       return buildFromSource();
+    case 'build-mpi':
+      return buildMpi();
   }
 }
 

@@ -34,6 +34,7 @@ export { input } from './layers/input_layer';
 export type { InputConfig } from './layers/input_layer';
 export { loadModel } from './io/load_model';
 export * as io from './io/index';
+export * as distributed from './distributed/index';
 export { cpuBackend, referenceBackend } from './models/native_model';
 export type { Backend } from './models/native_model';
 export { Tensor, tensor, formatShape } from './tensor';

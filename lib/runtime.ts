@@ -2,6 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { availability as distributedAvailability } from './distributed/process_group';
+import { mpiAddonFile } from './distributed/mpi_addon';
 import { cpu, cuda, CudaDeviceInfo, Isa, packageRoot } from './native';
 
 /** Instruction set of the CPU kernels in use ('amx', 'avx512bf16', 'avx512', 'avx2' or 'scalar'). */
@@ -64,6 +66,8 @@ export interface Info {
   node: string;
   napi: string;
   cuda: { available: boolean; file?: string; devices: CudaDeviceInfo[]; reason?: string };
+  /** Data-parallel training over MPI (distributed.init()): the MPI addon, or why it is not available. */
+  distributed: { available: boolean; file?: string; reason?: string };
 }
 
 /** Everything `recurrent info` prints. */
@@ -85,5 +89,6 @@ export function info(): Info {
     node: process.versions.node,
     napi: process.versions.napi ?? 'unknown',
     cuda: { available: gpu.binding !== undefined, file: gpu.file, devices: gpu.devices, reason: gpu.reason },
+    distributed: { ...distributedAvailability(), ...(distributedAvailability().available ? { file: mpiAddonFile } : {}) },
   };
 }

@@ -6,7 +6,8 @@
 // The main package is packed from a staged copy whose package.json keeps only what an
 // installed package needs: no lifecycle script (a checkout's `prepare` builds the addon, an
 // installed package must not run anything at install), no devDependencies, and of the
-// scripts only build:native, which `recurrent build-from-source` runs. Each platform package
+// scripts only build:native and build:mpi, which `recurrent build-from-source` and
+// `recurrent build-mpi` run. Each platform package
 // gets a copy of LICENSE.
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -27,7 +28,7 @@ try {
     fs.copyFileSync(path.join(root, file), path.join(stage, file));
   }
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  pkg.scripts = { 'build:native': pkg.scripts['build:native'] };
+  pkg.scripts = { 'build:native': pkg.scripts['build:native'], 'build:mpi': pkg.scripts['build:mpi'] };
   delete pkg.devDependencies;
   delete pkg.ava;
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);

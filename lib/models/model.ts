@@ -9,6 +9,10 @@ import { checkedOptions, describe } from '../options';
 import { deriveSeed, randomSeed } from '../random';
 import { formatShape, indexText, NestedNumbers, shapeSize, Tensor, toTensor, TensorLike } from '../tensor';
 import type { Callback, Logs, TrainingModel } from '../training/callbacks';
+import { ModelCheckpoint } from '../training/callbacks';
+import { collectives } from '../distributed/process_group';
+import { DataParallel, ParallelPlan, startDataParallel } from '../distributed/data_parallel';
+import type { Shard } from '../distributed/sharding';
 import { arraySource, classWeightsToSampleWeights, evaluateLoop, fitLoop, inOrder, predictLoop, splitValidation, StepRunner, trainBatch, TrainingSource } from '../training/fit';
 import type { History } from '../training/history';
 import type { Optimizer } from '../training/optimizers';
@@ -84,9 +88,17 @@ export interface FitConfig extends DataOptions {
    * data and settings the result is bit for bit that of an uninterrupted run on the CPU.
    */
   resumeFrom?: string;
+  /**
+   * Data-parallel training across the processes of an MPI job (after distributed.init()):
+   * each process trains on its shard of every epoch's order with batchSize samples per
+   * step, the gradients are averaged over the processes before clipping and the update,
+   * rank 0's weights and optimizer state are broadcast first, the logs are the global
+   * figures on every process, and only rank 0 shows progress and writes checkpoints.
+   */
+  distributed?: boolean;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'initialEpoch', 'classWeight', 'sampleWeight', 'verbose', 'callbacks', 'signal', 'progressStream', 'resumeFrom', 'mask', 'lengths'] as const;
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'initialEpoch', 'classWeight', 'sampleWeight', 'verbose', 'callbacks', 'signal', 'progressStream', 'resumeFrom', 'mask', 'lengths', 'distributed'] as const;
 
 export interface FitDatasetConfig {
   /** Default 1. */
@@ -472,6 +484,7 @@ export abstract class Model implements TrainingModel {
       throw new RangeError(`${this.name}: fit: validationSplit must be a number in (0, 1), received ${describe(split)}`);
     }
     if (c.shuffle !== undefined && typeof c.shuffle !== 'boolean') throw new TypeError(`${this.name}: fit: shuffle must be a boolean, received ${describe(c.shuffle)}`);
+    if (c.distributed !== undefined && typeof c.distributed !== 'boolean') throw new TypeError(`${this.name}: fit: distributed must be a boolean, received ${describe(c.distributed)}`);
     let train = this.data('fit', x, y, c);
     if (c.classWeight !== undefined) {
       if (typeof c.classWeight !== 'object' || c.classWeight === null) throw new TypeError(`${this.name}: fit: classWeight must be an object { [classIndex]: weight }`);
@@ -483,13 +496,17 @@ export abstract class Model implements TrainingModel {
     let validation: ModelData | undefined;
     if (c.validationData !== undefined) validation = this.validationData(c.validationData);
     else if (split !== undefined) ({ train, validation } = splitValidation(train, split));
-    const runner = this.runner();
-    const source = arraySource(train, batchSize, c.shuffle ?? true, this.shuffleSeed());
+    const parallel = c.distributed
+      ? await this.startParallel({ samples: train.n, validationSamples: validation?.n ?? 0, batchSize, epochs, initialEpoch, initialBatch, shuffleSeed: this.shuffleSeed() })
+      : undefined;
+    const shard = parallel?.shard;
+    const runner = parallel?.runner ?? this.runner();
+    const source = arraySource(train, batchSize, c.shuffle ?? true, parallel?.shuffleSeed ?? this.shuffleSeed(), shard);
     return fitLoop(
-      { model: this, runner, optimizer: compiled.optimizer, compiled, position: this.position },
+      { model: this, runner, optimizer: compiled.optimizer, compiled, position: this.position, reduceMeans: parallel?.reduceMeans },
       source,
-      validation ? () => inOrder(validation as ModelData, batchSize) : undefined,
-      { epochs, initialEpoch, initialBatch, verbose, callbacks: this.callbackList(c.callbacks), signal: c.signal, progressStream: c.progressStream },
+      validation ? () => inOrder(validation as ModelData, batchSize, shard) : undefined,
+      { epochs, initialEpoch, initialBatch, verbose: shard && shard.rank !== 0 ? 0 : verbose, callbacks: this.callbackList(c.callbacks, shard), signal: c.signal, progressStream: c.progressStream },
     );
   }
 
@@ -540,12 +557,32 @@ export abstract class Model implements TrainingModel {
     return verbose;
   }
 
-  private callbackList(callbacks: Callback | Callback[] | undefined): Callback[] {
+  /** The callbacks of a fit; on the ranks other than 0 of a data-parallel job, without checkpoints (rank 0 writes them). */
+  private callbackList(callbacks: Callback | Callback[] | undefined, shard?: Shard): Callback[] {
     const list = callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
     list.forEach((c, i) => {
       if (typeof c !== 'object' || c === null) throw new TypeError(`${this.name}: fit: callbacks[${i}] must be a callback object, received ${describe(c)}`);
     });
-    return list;
+    return shard && shard.rank !== 0 ? list.filter((c) => !(c instanceof ModelCheckpoint)) : list;
+  }
+
+  /** Joins the other processes of a data-parallel fit (lib/distributed/data_parallel.ts). */
+  private startParallel(plan: ParallelPlan): Promise<DataParallel> {
+    const c = collectives(`${this.name}: fit({ distributed: true })`);
+    return startDataParallel(
+      {
+        name: this.name,
+        compiled: this.requireCompiled('fit'),
+        runtime: () => this.native(),
+        adoptWeights: (values) => this.adoptWeights(values),
+        local: this.runner(),
+        embeddingTables: Int32Array.from(
+          this.weightList().flatMap(({ layer, info }, i) => (layer.className === 'Embedding' && info.shape.length === 2 ? [i, info.shape[1]] : [])),
+        ),
+      },
+      c,
+      plan,
+    );
   }
 
   private async startPosition(c: { resumeFrom?: string; initialEpoch?: number }): Promise<{ initialEpoch: number; initialBatch: number }> {

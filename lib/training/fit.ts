@@ -5,6 +5,7 @@
 import type { OutputBatch, StepArgs, StepResult } from '../graph_spec';
 import type { Compiled } from '../models/compile_config';
 import type { ModelData } from '../models/data_adapter';
+import { fullShardLength, Shard, shardOrder, trainingShardLength } from '../distributed/sharding';
 import { deriveSeed, SeededRandom } from '../random';
 import { Tensor } from '../tensor';
 import { Callback, Logs, TrainingModel } from './callbacks';
@@ -37,6 +38,8 @@ export interface FitContext {
   compiled: Compiled;
   /** Where training stands, kept current after every batch (what a checkpoint saves). */
   position: { epoch: number; batch: number };
+  /** Data-parallel training: sums the validation means over the processes before they are logged. */
+  reduceMeans?: (means: MeanLogs) => Promise<void>;
 }
 
 /** Where training batches come from, epoch by epoch. */
@@ -93,16 +96,21 @@ export function stepArgs(data: ModelData, order: Int32Array | undefined, start: 
   return args;
 }
 
-/** Batches of arrays: shuffled per epoch by a permutation drawn from (shuffleSeed, epoch) alone, so a resumed run shuffles as an uninterrupted one. */
-export function arraySource(data: ModelData, batchSize: number, shuffle: boolean, shuffleSeed: number): TrainingSource {
-  const n = data.n;
+/**
+ * Batches of arrays: shuffled per epoch by a permutation drawn from (shuffleSeed, epoch)
+ * alone, so a resumed run shuffles as an uninterrupted one. With a shard (data-parallel
+ * training), this process's part of that order (lib/distributed/sharding.ts).
+ */
+export function arraySource(data: ModelData, batchSize: number, shuffle: boolean, shuffleSeed: number, shard?: Shard): TrainingSource {
+  const n = shard ? trainingShardLength(data.n, shard) : data.n;
   const steps = Math.ceil(n / batchSize);
   return {
     steps,
     samples: n,
     batchSize,
     *batches(epoch: number, first: number) {
-      const order = shuffle ? epochOrder(shuffleSeed, epoch, n) : undefined;
+      const shuffled = shuffle ? epochOrder(shuffleSeed, epoch, data.n) : undefined;
+      const order = shard ? shardOrder(shuffled, shard, n) : shuffled;
       for (let b = first; b < steps; b++) yield stepArgs(data, order, b * batchSize, Math.min(n, (b + 1) * batchSize));
     },
   };
@@ -133,6 +141,19 @@ export class MeanLogs {
       o.metricKeys.forEach((key, m) => add(key, out.metrics[m], out.count));
     });
   }
+  /** The sums, then the counts (what data-parallel training adds up over the processes). */
+  totals(): number[] {
+    return [...this.sums, ...this.counts];
+  }
+  /** Replaces the sums and counts by `totals` (totals() order). */
+  setTotals(totals: ArrayLike<number>): void {
+    const k = this.sums.length;
+    if (totals.length !== 2 * k) throw new RangeError(`MeanLogs: expected ${2 * k} totals, received ${totals.length}`);
+    for (let i = 0; i < k; i++) {
+      this.sums[i] = totals[i];
+      this.counts[i] = totals[k + i];
+    }
+  }
   logs(prefix = ''): Logs {
     const out: Logs = {};
     this.compiled.logKeys.forEach((k, i) => (out[prefix + k] = this.counts[i] > 0 ? this.sums[i] / this.counts[i] : NaN));
@@ -144,16 +165,24 @@ async function each(callbacks: Callback[], call: (c: Callback) => void | Promise
   for (const c of callbacks) await call(c);
 }
 
-/** Loss and metrics over batches, without updating. */
-export async function evaluateLoop(runner: StepRunner, compiled: Compiled, batches: AsyncIterable<StepArgs> | Iterable<StepArgs>): Promise<Logs> {
+/** Loss and metrics over batches, without updating; `reduce` (data-parallel training) combines the means of every process. */
+export async function evaluateLoop(
+  runner: StepRunner,
+  compiled: Compiled,
+  batches: AsyncIterable<StepArgs> | Iterable<StepArgs>,
+  reduce?: (means: MeanLogs) => Promise<void>,
+): Promise<Logs> {
   const means = new MeanLogs(compiled);
   for await (const args of batches) means.add(await runner.evaluate(args));
+  if (reduce) await reduce(means);
   return means.logs();
 }
 
-/** Batches of `data` in order. */
-export function* inOrder(data: ModelData, batchSize: number): Iterable<StepArgs> {
-  for (let start = 0; start < data.n; start += batchSize) yield stepArgs(data, undefined, start, Math.min(data.n, start + batchSize));
+/** Batches of `data` in order; with a shard, of this process's samples (each sample in one process's shard). */
+export function* inOrder(data: ModelData, batchSize: number, shard?: Shard): Iterable<StepArgs> {
+  const n = shard ? fullShardLength(data.n, shard) : data.n;
+  const order = shard ? shardOrder(undefined, shard, n) : undefined;
+  for (let start = 0; start < n; start += batchSize) yield stepArgs(data, order, start, Math.min(n, start + batchSize));
 }
 
 /** One training step on all of `data` as a single batch (Keras's train_on_batch). */
@@ -229,7 +258,7 @@ export async function fitLoop(ctx: FitContext, source: TrainingSource, validatio
     ctx.position.epoch = epoch + 1;
     ctx.position.batch = 0;
     const logs = means.logs();
-    if (validation && !aborted()) Object.assign(logs, prefixed(await evaluateLoop(ctx.runner, ctx.compiled, validation())));
+    if (validation && !aborted()) Object.assign(logs, prefixed(await evaluateLoop(ctx.runner, ctx.compiled, validation(), ctx.reduceMeans)));
     await each(callbacks, (c) => c.onEpochEnd?.(epoch, logs));
     history.record(epoch, logs);
     lastLogs = logs;
