@@ -14,33 +14,11 @@
 import { loadMobyDick } from '../lib/data/index';
 import { cpu, RnnLayerArgs } from '../lib/native';
 import * as ops from '../lib/ops';
+import { BenchRandom } from './support/random';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-class Random {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  next(): number {
-    this.s ^= this.s << 13;
-    this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5;
-    return (this.s >>> 0) / 4294967296;
-  }
-  uniform(n: number, scale: number): Float32Array {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = (this.next() * 2 - 1) * scale;
-    return a;
-  }
-  normal(n: number): Float32Array {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
-    return a;
-  }
 }
 
 /** Adam with Keras's update rule, on a set of named parameters. */
@@ -113,7 +91,7 @@ function softmaxCrossEntropy(outputs: number) {
 
 async function w2Task(): Promise<Task> {
   const B = 64, T = 100, I = 128, H = 256;
-  const rng = new Random(11);
+  const rng = new BenchRandom(11);
   // The teacher: a fixed random LSTM whose last output, summed, is the target.
   const teacher: RnnLayerArgs = {
     cell: 'lstm', batch: B, steps: T, input: I, units: 32, returnSequences: false,
@@ -121,7 +99,7 @@ async function w2Task(): Promise<Task> {
   };
   const batches: { x: Float32Array; target: Float32Array }[] = [];
   for (let k = 0; k < 8; k++) {
-    const x = new Random(100 + k).normal(B * T * I);
+    const x = new BenchRandom(100 + k).normal(B * T * I);
     const h = (await ops.rnnLayer({ ...teacher, x })).y;
     const target = new Float32Array(B);
     for (let b = 0; b < B; b++) for (let j = 0; j < 32; j++) target[b] += h[b * 32 + j];
@@ -137,7 +115,7 @@ function w4Task(): Task {
   const alphabet = [...new Set(text)].sort();
   const id = new Map(alphabet.map((ch, i) => [ch, i]));
   const V = alphabet.length;
-  const embedding = new Random(5).uniform(V * I, 0.5);
+  const embedding = new BenchRandom(5).uniform(V * I, 0.5);
   return {
     name: `W4-sized char LM, LSTM(512), ${V} characters of Moby Dick`, input: I, units: H, batch: B, steps: T, outputs: V,
     returnSequences: true,
@@ -163,7 +141,7 @@ interface Run {
 
 async function train(task: Task, steps: number, mixedPrecision?: 'bfloat16'): Promise<Run> {
   const { input: I, units: H, batch: B, steps: T, outputs: O } = task;
-  const rng = new Random(42);
+  const rng = new BenchRandom(42);
   const params: Record<string, Float32Array> = {
     kernel: rng.uniform(I * 4 * H, Math.sqrt(6 / (I + 4 * H))),
     recurrentKernel: rng.uniform(H * 4 * H, Math.sqrt(6 / (H + 4 * H))),

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import { layers, losses, optimizers, sequential, setNumThreads, getNumThreads, getIsa, tensor, Tensor } from '../lib/index';
 import type { LossLike } from '../lib/training/losses';
 import { formatTable, timeIt } from './support/timing';
+import { BenchRandom } from './support/random';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -25,32 +26,15 @@ const T = 20;
 const EMBEDDING = 256;
 const UNITS = 512;
 
-class Random {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  next(): number {
-    this.s ^= this.s << 13;
-    this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5;
-    return (this.s >>> 0) / 4294967296;
-  }
-  /** Log-uniform (Zipf-like) ids: small ids frequent, as the sampler assumes. */
-  zipf(): number {
-    return Math.min(V - 1, Math.floor(Math.exp(this.next() * Math.log1p(V))) - 1);
-  }
-}
-
 /** Word sequences where a word's successor is successor[word] three times in four, else a fresh Zipf draw. */
-function corpus(rng: Random, successor: Int32Array, batches: number): { x: Tensor; y: Tensor }[] {
+function corpus(rng: BenchRandom, successor: Int32Array, batches: number): { x: Tensor; y: Tensor }[] {
   return Array.from({ length: batches }, () => {
     const x = new Int32Array(B * T);
     const y = new Int32Array(B * T);
     for (let b = 0; b < B; b++) {
-      let w = rng.zipf();
+      let w = rng.logUniform(V);
       for (let t = 0; t < T; t++) {
-        const next = rng.next() < 0.75 ? successor[w] : rng.zipf();
+        const next = rng.next() < 0.75 ? successor[w] : rng.logUniform(V);
         x[b * T + t] = w;
         y[b * T + t] = next;
         w = next;
@@ -72,8 +56,8 @@ function languageModel(loss: LossLike, optimizer: 'sgd' | 'adam') {
 async function main(): Promise<void> {
   const threads = option('--threads', 2);
   setNumThreads(threads);
-  const rng = new Random(7);
-  const successor = Int32Array.from({ length: V }, () => rng.zipf());
+  const rng = new BenchRandom(7);
+  const successor = Int32Array.from({ length: V }, () => rng.logUniform(V));
   const data = corpus(rng, successor, 4);
   console.log(`sampled softmax vs full softmax, ${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${getNumThreads()} threads, ${getIsa()}`);
   console.log(`Embedding(${V}, ${EMBEDDING}) -> LSTM(${UNITS}, every step) -> Dense(${V}, softmax); batch ${B} x ${T} steps = ${B * T} rows\n`);

@@ -14,22 +14,30 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 4294967296) >>> 0;
 }
 
+/** mulberry32 started from a 32-bit state: a generator of uniforms in [0, 1). */
+export function mulberry32(state: number): () => number {
+  let s = state >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class SeededRandom {
-  private state: number;
+  private readonly draw: () => number;
   private spareNormal: number | undefined;
 
   constructor(readonly seed: number) {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, received ${String(seed)}`);
-    this.state = deriveSeed(Math.floor(seed) >>> 0, 0);
+    this.draw = mulberry32(deriveSeed(Math.floor(seed) >>> 0, 0));
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   uniform(lo: number, hi: number): number {

@@ -5,7 +5,6 @@
 // with value and query masks, a separate key, the causal mask and each weight form.
 // Then the layer API: shapes, call options, errors, training, save and load.
 import test from 'ava';
-import { readdirSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,7 @@ import { join } from 'node:path';
 import type { GraphSpec, LayerSpec, NativeModel, StepArgs } from '../lib/graph_spec';
 import { input as symbolicInput, layers, loadModel, model, optimizers, Tensor, tensor } from '../lib/index';
 import { compileSpec, dense, floatInput, GraphBuilder, input, lossSpec, newModel, target } from './support/graph_specs';
-import { readSafetensors, Tensor as StoredTensor } from './support/safetensors';
-
-const DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'attention');
+import { asFloat32, asUint8, CaseFixture, caseFixtures, recorded } from './support/case_fixtures';
 
 interface Case {
   score: 'dot' | 'concat' | 'additive';
@@ -26,30 +23,14 @@ interface Case {
   vMask: boolean;
 }
 
-interface Fixture {
-  name: string;
-  c: Case;
-  t: Map<string, StoredTensor>;
-}
+type Fixture = CaseFixture<Case>;
 
-function fixtures(): Fixture[] {
-  return readdirSync(DIR)
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort()
-    .map((f) => {
-      const s = readSafetensors(join(DIR, f));
-      return { name: f.replace('.safetensors', ''), c: JSON.parse(s.metadata.case) as Case, t: s.tensors };
-    });
-}
+const fixtures = () => caseFixtures<Case>('attention');
 
-function get(f: Fixture, name: string): StoredTensor {
-  const t = f.t.get(name);
-  if (!t) throw new Error(`${f.name}: no tensor '${name}'`);
-  return t;
-}
+const get = (f: Fixture, name: string) => recorded(f, name);
 
-const f32 = (t: StoredTensor) => Float32Array.from(t.data as ArrayLike<number>);
-const u8 = (t: StoredTensor) => Uint8Array.from(t.data as ArrayLike<number>);
+const f32 = asFloat32;
+const u8 = asUint8;
 
 /** The weight names of the fixture in the graph's getWeights order. */
 function weightNames(f: Fixture): string[] {

@@ -1,6 +1,7 @@
 // binding.gyp and CMakeLists.txt must compile the same sources: both read
 // native/sources.json, and every native source file is listed there.
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -35,12 +36,21 @@ test('CMakeLists.txt reads the same groups from native/sources.json', (t) => {
 });
 
 test('every native source file is listed exactly once, and every listed file exists', (t) => {
-  // simt: the host emulation of the CUDA kernels, built by test/cuda_kernels.test.ts.
-  const listed = ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels', 'simt'].flatMap((g) => sources[g] as string[]);
+  // simt: the host emulation of the CUDA kernels, built by test/cuda_kernels.test.ts;
+  // mpi: the separate MPI addon (native/mpi/binding.gyp).
+  const listed = ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels', 'simt', 'mpi'].flatMap((g) => sources[g] as string[]);
   t.is(new Set(listed).size, listed.length, 'no duplicates');
   for (const file of listed) t.true(fs.existsSync(path.join(packageRoot, file)), `${file} exists`);
   const onDisk = walk('native').filter((f) => /\.(cc|cpp|cu)$/.test(f));
   t.deepEqual([...onDisk].sort(), [...listed].sort());
+});
+
+test('the MPI addon takes its sources from the mpi group', (t) => {
+  const gyp = read('native/mpi/binding.gyp');
+  t.true(gyp.includes('node ../sources.js mpi --from native/mpi)'));
+  t.false(/\.(cc|cpp|cu)['"]/.test(gyp), 'native/mpi/binding.gyp names no source file of its own');
+  const printed = execFileSync(process.execPath, ['../sources.js', 'mpi', '--from', 'native/mpi'], { cwd: path.join(packageRoot, 'native/mpi') }).toString();
+  t.is(printed, 'mpi_binding.cc');
 });
 
 test('ISA flags stay in their own groups', (t) => {

@@ -6,16 +6,14 @@
 // draws. Then: a new sample every step, evaluation on the full softmax, training that
 // lowers the full loss, save and load, and the errors.
 import test from 'ava';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { NativeModel, StepArgs } from '../lib/graph_spec';
 import { layers, loadModel, losses, model, input as symbolicInput, optimizers, sequential, tensor } from '../lib/index';
 import { compileSpec, dense, floatInput, GraphBuilder, input, lossSpec, newModel, optimizer, target } from './support/graph_specs';
-import { readSafetensors, Tensor as StoredTensor } from './support/safetensors';
-
-const DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'sampled_softmax');
+import { asFloat32, CaseFixture, caseFixtures, recorded } from './support/case_fixtures';
 
 interface Case {
   V: number;
@@ -26,29 +24,13 @@ interface Case {
   seed: number;
 }
 
-interface Fixture {
-  name: string;
-  c: Case;
-  t: Map<string, StoredTensor>;
-}
+type Fixture = CaseFixture<Case>;
 
-function fixtures(): Fixture[] {
-  return readdirSync(DIR)
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort()
-    .map((f) => {
-      const s = readSafetensors(join(DIR, f));
-      return { name: f.replace('.safetensors', ''), c: JSON.parse(s.metadata.case) as Case, t: s.tensors };
-    });
-}
+const fixtures = () => caseFixtures<Case>('sampled_softmax');
 
-function get(f: Fixture, name: string): StoredTensor {
-  const t = f.t.get(name);
-  if (!t) throw new Error(`${f.name}: no tensor '${name}'`);
-  return t;
-}
+const get = (f: Fixture, name: string) => recorded(f, name);
 
-const f32 = (t: StoredTensor) => Float32Array.from(t.data as ArrayLike<number>);
+const f32 = asFloat32;
 const weightNames = (f: Fixture) => ['W1', 'b1', 'W2', ...(f.c.bias ? ['b2'] : [])];
 
 function fixtureModel(f: Fixture, backend: 'cpu' | 'reference'): NativeModel {

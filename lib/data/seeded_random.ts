@@ -1,17 +1,11 @@
 // Seeded randomness for shuffles and splits: the same seed gives the same order on every
 // machine and Node version (Math.random cannot be seeded).
+import { mulberry32 } from '../random';
 
-/** mulberry32: a small 32-bit generator, uniform in [0, 1). Good enough for shuffling. */
+/** mulberry32 seeded directly by `seed`, uniform in [0, 1). Good enough for shuffling. */
 export function seededRandom(seed: number): () => number {
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, received ${String(seed)}`);
-  let state = Math.trunc(seed) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Math.trunc(seed) >>> 0);
 }
 
 /** Fisher-Yates shuffle in place, drawing from `random`. */

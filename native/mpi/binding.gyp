@@ -1,12 +1,13 @@
 # The MPI addon (recurrent_mpi.node), apart from the main addon so that the plain install
 # needs no MPI. release/build_mpi_if_available.js runs node-gyp here with CXX and LINK set
 # to the MPI compiler wrapper (mpicxx), which supplies MPI's include and library flags, so
-# this file names no MPI paths and works with Open MPI and MPICH alike.
+# this file names no MPI paths and works with Open MPI and MPICH alike. Its source list is
+# the 'mpi' group of native/sources.json.
 {
   'targets': [
     {
       'target_name': 'recurrent_mpi',
-      'sources': ['mpi_binding.cc'],
+      'sources': ['<!@(node ../sources.js mpi --from native/mpi)'],
       'cflags!': ['-fno-exceptions'],
       'cflags_cc!': ['-fno-exceptions', '-std=gnu++17'],
       'cflags_cc': ['-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden'],
