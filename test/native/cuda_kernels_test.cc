@@ -187,28 +187,47 @@ void gemm_ops() {
       }
 }
 
-// The recurrent layer's forward against the double-precision reference: every cell and
-// option on odd sizes (B 3, T 5, I 7, H 9).
-void rnn_forward_ops() {
-  struct Case {
-    const char* name;
-    CellType cell;
-    bool reset_after, peephole, go_backwards, masked, states, recurrent_mask, bias;
-    Activation act, ract;
-  };
-  const Case cases[] = {
-      {"SimpleRNN", CellType::SimpleRnn, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
-      {"SimpleRNN relu, masked, goBackwards, h0", CellType::SimpleRnn, true, false, true, true, true, false, true, Activation::Relu, Activation::Sigmoid},
-      {"LSTM", CellType::Lstm, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
-      {"LSTM peephole, masked, h0 c0, recurrent dropout", CellType::Lstm, true, true, false, true, true, true, true, Activation::Tanh, Activation::HardSigmoid},
-      {"LSTM goBackwards, no bias", CellType::Lstm, true, false, true, false, false, false, false, Activation::Tanh, Activation::Sigmoid},
-      {"GRU resetAfter", CellType::Gru, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
-      {"GRU resetAfter, masked, h0, recurrent dropout, goBackwards", CellType::Gru, true, false, true, true, true, true, true, Activation::Tanh, Activation::Sigmoid},
-      {"GRU resetBefore", CellType::Gru, false, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid},
-      {"GRU resetBefore, masked, h0, recurrent dropout", CellType::Gru, false, false, false, true, true, true, true, Activation::Tanh, Activation::Sigmoid},
-  };
-  for (const Case& k : cases) {
-    RnnConfig c;
+// The recurrent layer against the double-precision reference: every cell and option on
+// odd sizes (B 3, T 5, I 7, H 9). Sample 0 is masked at steps 1 and 4, sample 1 everywhere
+// (it returns its initial state).
+struct RnnCase {
+  const char* name;
+  CellType cell;
+  bool reset_after, peephole, go_backwards, masked, states, recurrent_mask, bias;
+  Activation act, ract;
+  int64_t truncate_steps;
+};
+
+const RnnCase kRnnCases[] = {
+    {"SimpleRNN", CellType::SimpleRnn, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid, 0},
+    {"SimpleRNN relu, masked, goBackwards, h0", CellType::SimpleRnn, true, false, true, true, true, false, true, Activation::Relu, Activation::Sigmoid, 0},
+    {"LSTM", CellType::Lstm, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid, 0},
+    {"LSTM peephole, masked, h0 c0, recurrent dropout", CellType::Lstm, true, true, false, true, true, true, true, Activation::Tanh, Activation::HardSigmoid, 0},
+    {"LSTM goBackwards, no bias", CellType::Lstm, true, false, true, false, false, false, false, Activation::Tanh, Activation::Sigmoid, 0},
+    {"LSTM peephole, goBackwards, truncated to 2 steps, h0 c0", CellType::Lstm, true, true, true, false, true, false, true, Activation::Tanh, Activation::Sigmoid, 2},
+    {"GRU resetAfter", CellType::Gru, true, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid, 0},
+    {"GRU resetAfter, masked, h0, recurrent dropout, goBackwards", CellType::Gru, true, false, true, true, true, true, true, Activation::Tanh, Activation::Sigmoid, 0},
+    {"GRU resetBefore", CellType::Gru, false, false, false, false, false, false, true, Activation::Tanh, Activation::Sigmoid, 0},
+    {"GRU resetBefore, masked, h0, recurrent dropout", CellType::Gru, false, false, false, true, true, true, true, Activation::Tanh, Activation::Sigmoid, 0},
+    {"GRU resetBefore, masked, truncated to 3 steps, recurrent dropout", CellType::Gru, false, false, false, true, true, true, true, Activation::Tanh, Activation::Sigmoid, 3},
+    {"SimpleRNN masked, truncated to 1 step, h0", CellType::SimpleRnn, true, false, false, true, true, false, true, Activation::Tanh, Activation::Sigmoid, 1},
+};
+
+std::vector<double> widened(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
+std::vector<float> narrowed(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
+
+// One case's config and inputs, on the host (float and double) and on the device.
+struct RnnProblem {
+  const RnnCase& k;
+  RnnConfig c;
+  int64_t B, T, I, H, GH;
+  std::vector<float> x, W, U, bias, peep, h0, c0, rmask;
+  std::vector<uint8_t> mask;
+  std::vector<double> xd, Wd, Ud, bd, pd, h0d, c0d, rmd;
+  float *dx, *dW, *dU, *db, *dp, *dh0, *dc0, *drm;
+  uint8_t* dmask;
+
+  explicit RnnProblem(const RnnCase& kase) : k(kase) {
     c.cell = k.cell;
     c.batch = 3;
     c.steps = 5;
@@ -220,61 +239,141 @@ void rnn_forward_ops() {
     c.peephole = k.peephole;
     c.go_backwards = k.go_backwards;
     c.recurrent_masked = k.recurrent_mask;
-    const int64_t B = c.batch, T = c.steps, I = c.input, H = c.units, GH = c.gates() * H;
-    const std::vector<float> x = uniform(B * T * I, 11), W = uniform(I * GH, 12, -0.5f, 0.5f),
-                             U = uniform(H * GH, 13, -0.5f, 0.5f), bias = uniform(c.bias_size(), 14, -0.3f, 0.3f),
-                             peep = uniform(3 * H, 15, -0.5f, 0.5f), h0 = uniform(B * H, 16), c0 = uniform(B * H, 17);
-    std::vector<float> rmask(B * H);
+    c.truncate_steps = k.truncate_steps;
+    B = c.batch, T = c.steps, I = c.input, H = c.units, GH = c.gates() * H;
+    x = uniform(B * T * I, 11), W = uniform(I * GH, 12, -0.5f, 0.5f), U = uniform(H * GH, 13, -0.5f, 0.5f),
+    bias = uniform(c.bias_size(), 14, -0.3f, 0.3f), peep = uniform(3 * H, 15, -0.5f, 0.5f), h0 = uniform(B * H, 16),
+    c0 = uniform(B * H, 17);
+    rmask.resize(B * H);
     for (size_t i = 0; i < rmask.size(); ++i) rmask[i] = i % 3 == 1 ? 0.0f : 1.5f;
-    // Sample 0 masked at steps 1 and 4, sample 1 everywhere (it returns its initial state).
-    std::vector<uint8_t> mask(B * T, 1);
+    mask.assign(B * T, 1);
     mask[1] = mask[4] = 0;
     for (int64_t t = 0; t < T; ++t) mask[T + t] = 0;
-    auto dbl = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
-    const std::vector<double> xd = dbl(x), Wd = dbl(W), Ud = dbl(U), bd = dbl(bias), pd = dbl(peep), h0d = dbl(h0),
-                              c0d = dbl(c0), rmd = dbl(rmask);
-    std::vector<double> yd(B * T * H), hd(B * H), cd(B * H);
-    RnnWeights<double> wd{Wd.data(), Ud.data(), k.bias ? bd.data() : nullptr, k.peephole ? pd.data() : nullptr};
-    RnnForwardIO<double> iod;
-    iod.x = xd.data();
-    iod.h0 = k.states ? h0d.data() : nullptr;
-    iod.c0 = k.states ? c0d.data() : nullptr;
-    iod.mask = k.masked ? mask.data() : nullptr;
-    iod.recurrent_mask = k.recurrent_mask ? rmd.data() : nullptr;
-    iod.y = yd.data();
-    iod.h_final = hd.data();
-    iod.c_final = cd.data();
-    rnn_forward_reference(c, wd, iod);
+    xd = widened(x), Wd = widened(W), Ud = widened(U), bd = widened(bias), pd = widened(peep), h0d = widened(h0),
+    c0d = widened(c0), rmd = widened(rmask);
+    dx = to_device(x), dW = to_device(W), dU = to_device(U), db = to_device(bias), dp = to_device(peep),
+    dh0 = to_device(h0), dc0 = to_device(c0), drm = to_device(rmask);
+    dmask = to_device(mask);
+  }
+  ~RnnProblem() {
+    for (float* p : {dx, dW, dU, db, dp, dh0, dc0, drm}) release(p);
+    release(dmask);
+  }
+  RnnProblem(const RnnProblem&) = delete;
+  RnnProblem& operator=(const RnnProblem&) = delete;
 
-    float *dx = to_device(x), *dW = to_device(W), *dU = to_device(U), *db = to_device(bias), *dp = to_device(peep),
-          *dh0 = to_device(h0), *dc0 = to_device(c0), *drm = to_device(rmask);
-    uint8_t* dmask = to_device(mask);
-    float *dy = to_device(std::vector<float>(B * T * H)), *dhf = to_device(std::vector<float>(B * H)),
-          *dcf = to_device(std::vector<float>(B * H)), *cache = to_device(std::vector<float>(cuda_ops::rnn_cache_size(c)));
-    RnnWeights<float> w{dW, dU, k.bias ? db : nullptr, k.peephole ? dp : nullptr};
+  RnnWeights<double> reference_weights() const {
+    return {Wd.data(), Ud.data(), k.bias ? bd.data() : nullptr, k.peephole ? pd.data() : nullptr};
+  }
+  RnnForwardIO<double> reference_inputs() const {
+    RnnForwardIO<double> io;
+    io.x = xd.data();
+    io.h0 = k.states ? h0d.data() : nullptr;
+    io.c0 = k.states ? c0d.data() : nullptr;
+    io.mask = k.masked ? mask.data() : nullptr;
+    io.recurrent_mask = k.recurrent_mask ? rmd.data() : nullptr;
+    return io;
+  }
+  RnnWeights<float> device_weights() const { return {dW, dU, k.bias ? db : nullptr, k.peephole ? dp : nullptr}; }
+  RnnForwardIO<float> device_inputs() const {
     RnnForwardIO<float> io;
     io.x = dx;
     io.h0 = k.states ? dh0 : nullptr;
     io.c0 = k.states ? dc0 : nullptr;
     io.mask = k.masked ? dmask : nullptr;
     io.recurrent_mask = k.recurrent_mask ? drm : nullptr;
+    return io;
+  }
+};
+
+void rnn_forward_ops() {
+  for (const RnnCase& k : kRnnCases) {
+    RnnProblem p(k);
+    const int64_t B = p.B, T = p.T, H = p.H;
+    std::vector<double> yd(B * T * H), hd(B * H), cd(B * H);
+    RnnForwardIO<double> iod = p.reference_inputs();
+    iod.y = yd.data();
+    iod.h_final = hd.data();
+    iod.c_final = cd.data();
+    rnn_forward_reference(p.c, p.reference_weights(), iod);
+
+    float *dy = to_device(std::vector<float>(B * T * H)), *dhf = to_device(std::vector<float>(B * H)),
+          *dcf = to_device(std::vector<float>(B * H)), *cache = to_device(std::vector<float>(cuda_ops::rnn_cache_size(p.c)));
+    RnnForwardIO<float> io = p.device_inputs();
     io.y = dy;
     io.h_final = dhf;
     io.c_final = dcf;
-    cuda_ops::rnn_forward(c, w, io, cache, nullptr);
-    auto narrow = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
-    std::vector<float> got = to_host(dy, B * T * H), want = narrow(yd);
+    cuda_ops::rnn_forward(p.c, p.device_weights(), io, cache, nullptr);
+    std::vector<float> got = to_host(dy, B * T * H), want = narrowed(yd);
     const std::vector<float> hf = to_host(dhf, B * H), cf = to_host(dcf, B * H);
     got.insert(got.end(), hf.begin(), hf.end());
-    const std::vector<float> wh = narrow(hd), wc = narrow(cd);
+    const std::vector<float> wh = narrowed(hd), wc = narrowed(cd);
     want.insert(want.end(), wh.begin(), wh.end());
-    if (c.has_cell_state()) {
+    if (p.c.has_cell_state()) {
       got.insert(got.end(), cf.begin(), cf.end());
       want.insert(want.end(), wc.begin(), wc.end());
     }
     check_close(got, want, 1e-5, std::string("rnn_forward ") + k.name + ": y, h and c");
-    for (float* p : {dx, dW, dU, db, dp, dh0, dc0, drm, dy, dhf, dcf, cache}) release(p);
-    release(dmask);
+    for (float* q : {dy, dhf, dcf, cache}) release(q);
+  }
+}
+
+// Backward from dy at every step and from the final states, the weight gradients
+// accumulated onto non-zero starting values.
+void rnn_backward_ops() {
+  for (const RnnCase& k : kRnnCases) {
+    RnnProblem p(k);
+    const RnnConfig& c = p.c;
+    const int64_t B = p.B, T = p.T, I = p.I, H = p.H, GH = p.GH;
+    const bool lstm = c.has_cell_state();
+    const std::vector<float> dy = uniform(B * T * H, 21), dhf = uniform(B * H, 22), dcf = uniform(B * H, 23),
+                             dW0 = uniform(I * GH, 24), dU0 = uniform(H * GH, 25), db0 = uniform(c.bias_size(), 26),
+                             dp0 = uniform(3 * H, 27);
+    const std::vector<double> dyd = widened(dy), dhfd = widened(dhf), dcfd = widened(dcf);
+    std::vector<double> dxd(B * T * I), dh0d(B * H), dc0d(B * H), dWd = widened(dW0), dUd = widened(dU0),
+                        dbd = widened(db0), dpd = widened(dp0);
+    RnnBackwardIO<double> gd;
+    gd.dy = dyd.data();
+    gd.dh_final = dhfd.data();
+    gd.dc_final = lstm ? dcfd.data() : nullptr;
+    gd.dx = dxd.data();
+    gd.dh0 = dh0d.data();
+    gd.dc0 = lstm ? dc0d.data() : nullptr;
+    gd.dkernel = dWd.data();
+    gd.drecurrent_kernel = dUd.data();
+    gd.dbias = k.bias ? dbd.data() : nullptr;
+    gd.dpeephole = k.peephole ? dpd.data() : nullptr;
+    rnn_backward_reference(c, p.reference_weights(), p.reference_inputs(), gd);
+
+    float *cache = to_device(std::vector<float>(cuda_ops::rnn_cache_size(c))),
+          *work = to_device(std::vector<float>(cuda_ops::rnn_backward_workspace_size(c), std::nanf(""))),
+          *ddy = to_device(dy), *ddhf = to_device(dhf), *ddcf = to_device(dcf),
+          *ddx = to_device(std::vector<float>(B * T * I)), *ddh0 = to_device(std::vector<float>(B * H)),
+          *ddc0 = to_device(std::vector<float>(B * H)), *ddW = to_device(dW0), *ddU = to_device(dU0),
+          *ddb = to_device(db0), *ddp = to_device(dp0);
+    RnnForwardIO<float> io = p.device_inputs();
+    cuda_ops::rnn_forward(c, p.device_weights(), io, cache, nullptr);
+    RnnBackwardIO<float> g;
+    g.dy = ddy;
+    g.dh_final = ddhf;
+    g.dc_final = lstm ? ddcf : nullptr;
+    g.dx = ddx;
+    g.dh0 = ddh0;
+    g.dc0 = lstm ? ddc0 : nullptr;
+    g.dkernel = ddW;
+    g.drecurrent_kernel = ddU;
+    g.dbias = k.bias ? ddb : nullptr;
+    g.dpeephole = k.peephole ? ddp : nullptr;
+    cuda_ops::rnn_backward(c, p.device_weights(), io, cache, g, work, nullptr);
+    const std::string name = std::string("rnn_backward ") + k.name + ": ";
+    check_close(to_host(ddx, B * T * I), narrowed(dxd), 1e-5, name + "dx");
+    check_close(to_host(ddh0, B * H), narrowed(dh0d), 1e-5, name + "dh0");
+    if (lstm) check_close(to_host(ddc0, B * H), narrowed(dc0d), 1e-5, name + "dc0");
+    check_close(to_host(ddW, I * GH), narrowed(dWd), 1e-5, name + "dkernel (+=)");
+    check_close(to_host(ddU, H * GH), narrowed(dUd), 1e-5, name + "drecurrentKernel (+=)");
+    if (k.bias) check_close(to_host(ddb, c.bias_size()), narrowed(dbd), 1e-5, name + "dbias (+=)");
+    if (k.peephole) check_close(to_host(ddp, 3 * H), narrowed(dpd), 1e-5, name + "dpeephole (+=)");
+    for (float* q : {cache, work, ddy, ddhf, ddcf, ddx, ddh0, ddc0, ddW, ddU, ddb, ddp}) release(q);
   }
 }
 
@@ -384,6 +483,7 @@ int main() {
     row_ops();
     gemm_ops();
     rnn_forward_ops();
+    rnn_backward_ops();
   } catch (const std::exception& e) {
     check(false, std::string("unexpected error: ") + e.what());
   }

@@ -37,10 +37,14 @@ void softmax_rows(const float* x, float* y, int64_t R, int64_t C, Stream stream)
 
 // ---- rnn/rnn_cuda.cu: the whole-sequence recurrent layer (float32; bfloat16 is refused
 // with std::invalid_argument). The cache holds rnn_cache_size(config) floats; forward
-// fills it for the backward to come (not built yet).
+// fills it and backward reads it. Backward also takes a scratch workspace of
+// rnn_backward_workspace_size(config) floats (contents undefined on entry and after).
 int64_t rnn_cache_size(const RnnConfig& config);
 void rnn_forward(const RnnConfig& config, const RnnWeights<float>& weights, const RnnForwardIO<float>& io, float* cache,
                  Stream stream);
+int64_t rnn_backward_workspace_size(const RnnConfig& config);
+void rnn_backward(const RnnConfig& config, const RnnWeights<float>& weights, const RnnForwardIO<float>& inputs,
+                  const float* cache, const RnnBackwardIO<float>& grads, float* workspace, Stream stream);
 
 }  // namespace cuda_ops
 }  // namespace recurrent

@@ -1,5 +1,5 @@
-// The CUDA backend's whole-sequence recurrent layer, forward (semantics:
-// kernels/rnn/rnn_layer.h; declared in kernels/cuda/cuda_ops.h), cuDNN style: the input
+// The CUDA backend's whole-sequence recurrent layer (semantics: kernels/rnn/rnn_layer.h;
+// declared in kernels/cuda/cuda_ops.h), cuDNN style. Forward: the input
 // projection of every step is one GEMM before the loop (the input bias broadcast first);
 // each step is one GEMM of the recurrent state with the recurrent kernel and one fused
 // element-wise kernel, one thread per (sample, unit), running the cell math of
@@ -7,6 +7,13 @@
 // products per step (the gates, then the candidate's (r * h) Uh). The cache keeps what
 // backward will read: per processing step the gate activations, the entering states and
 // the LSTM's new c or the GRU's recurrent candidate projection.
+//
+// Backward mirrors it: per step, in reverse processing order, one fused element-wise
+// kernel turns the gradient reaching the step's state into the gate pre-activation
+// gradients dG (kept for every step, by input time) and the part of d h_prev that does not
+// pass through the recurrent kernel; one GEMM dG U^T gives the rest. After the loop the
+// weight gradients and dx are large GEMMs over all B*T rows (x^T dG, h_rec^T dG, dG W^T),
+// the bias gradients column sums of dG, the peephole gradients one reduction.
 //
 // B batch, T steps, I input features, H units, G gates.
 #include <stdexcept>
@@ -174,6 +181,185 @@ SIMT_KERNEL void gru_candidate_kernel(StepArgs a) {
   }
 }
 
+// ---- Backward.
+
+// Offsets (in floats) of the backward workspace's parts.
+struct WorkspaceLayout {
+  int64_t dg, dg_rec, h_rec, rh, dh, dhm, dc, drh, total;
+  explicit WorkspaceLayout(const RnnConfig& c) {
+    const int64_t B = c.batch, T = c.steps, H = c.units, GH = c.gates() * H;
+    const bool gru_after = c.cell == CellType::Gru && c.reset_after;
+    const bool gru_before = c.cell == CellType::Gru && !c.reset_after;
+    int64_t at = 0;
+    auto take = [&](int64_t n) {
+      const int64_t here = at;
+      at += (n + 15) / 16 * 16;
+      return here;
+    };
+    dg = take(B * T * GH);                        // [B, T, GH] by input time: d gate pre-activations
+    dg_rec = gru_after ? take(B * T * GH) : dg;   // [B, T, GH] what the recurrent product got (GRU reset_after: n part dn * r)
+    h_rec = take(B * T * H);                      // [B, T, H] what the recurrent products read, by input time
+    rh = gru_before ? take(B * T * H) : h_rec;    // [B, T, H] GRU reset_before: r * h_rec
+    dh = take(B * H);                             // carried: the part of d h_prev not through the recurrent kernel
+    dhm = take(B * H);                            // carried: dG_rec U^T of the step just processed
+    dc = take(B * H);                             // carried: d c_prev (LSTM)
+    drh = take(B * H);                            // GRU reset_before: d (r * h_rec) of this step
+    total = at;
+  }
+};
+
+// Everything a backward step's element-wise kernels read and write.
+struct BackStepArgs {
+  RnnConfig cfg;
+  int64_t s = 0, t = 0;
+  bool cut = false;                 // truncated BPTT: no gradient reaches this step from the later one
+  const float* gates = nullptr;     // [B, GH] of step s (cache)
+  const float* h_prev = nullptr;    // [B, H] of step s
+  const float* c_prev = nullptr;    // [B, H] of step s
+  const float* extra = nullptr;     // [B, H] of step s: LSTM new c, GRU reset_after h_prev Uh + b_rh
+  const float* peephole = nullptr;  // [3, H] or null
+  const uint8_t* mask = nullptr;    // [B, T] or null
+  const float* recurrent_mask = nullptr;  // [B, H] or null
+  const float* dy = nullptr;        // [B, T, H] or null
+  const float* dhm = nullptr;       // [B, H]
+  const float* drh = nullptr;       // [B, H] GRU reset_before
+  float* dh = nullptr;              // [B, H] carried
+  float* dc = nullptr;              // [B, H] carried (LSTM)
+  float* dg = nullptr;              // dG + t * GH: row b at b * T * GH
+  float* dg_rec = nullptr;          // the same for dG_rec
+};
+
+SIMT_DEVICE bool back_valid(const BackStepArgs& a, int64_t b) {
+  return a.mask == nullptr || a.mask[b * a.cfg.steps + a.t] != 0;
+}
+
+// The gradient reaching h of step s: the carried parts, then dy where the step is valid.
+SIMT_DEVICE float incoming_dh(const BackStepArgs& a, int64_t e) {
+  if (a.cut) return 0.0f;
+  return a.dh[e] + a.dhm[e] * (a.recurrent_mask ? a.recurrent_mask[e] : 1.0f);
+}
+
+// SimpleRNN, LSTM, GRU reset_after; and the first half of GRU reset_before (all but the
+// reset gate, which needs d (r * h_rec) from the candidate's product first).
+SIMT_KERNEL void cell_step_backward_kernel(BackStepArgs a) {
+  const int64_t H = a.cfg.units, T = a.cfg.steps, GH = a.cfg.gates() * H, n = a.cfg.batch * H;
+  const Activation act = a.cfg.activation, ract = a.cfg.recurrent_activation;
+  const bool lstm = a.cfg.cell == CellType::Lstm;
+  for (int64_t e = first_index(); e < n; e += grid_stride()) {
+    const int64_t b = e / H, j = e % H;
+    float dh = incoming_dh(a, e);
+    const float dc = lstm && !a.cut ? a.dc[e] : 0.0f;
+    float* dg = a.dg + b * T * GH;
+    float* dgr = a.dg_rec + b * T * GH;
+    if (!back_valid(a, b)) {
+      // A masked step passes the state through; it adds nothing to any gradient.
+      for (int g = 0; g < a.cfg.gates(); ++g) dg[g * H + j] = dgr[g * H + j] = 0.0f;
+      a.dh[e] = dh;
+      if (lstm) a.dc[e] = dc;
+      continue;
+    }
+    if (a.dy) dh += a.dy[(b * T + a.s) * H + j];
+    const float* gate = a.gates + b * GH;
+    switch (a.cfg.cell) {
+      case CellType::SimpleRnn:
+        dg[j] = dh * activation_grad(act, gate[j]);
+        a.dh[e] = 0.0f;
+        break;
+      case CellType::Lstm: {
+        const float* p = a.peephole;
+        float di, df, dgg, d_o, dcp;
+        lstm_step_backward(act, ract, dh, dc, gate[j], gate[H + j], gate[2 * H + j], gate[3 * H + j], a.c_prev[e],
+                           a.extra[e], p ? p[j] : 0.0f, p ? p[H + j] : 0.0f, p ? p[2 * H + j] : 0.0f, &di, &df, &dgg,
+                           &d_o, &dcp);
+        dg[j] = di;
+        dg[H + j] = df;
+        dg[2 * H + j] = dgg;
+        dg[3 * H + j] = d_o;
+        a.dh[e] = 0.0f;
+        a.dc[e] = dcp;
+        break;
+      }
+      case CellType::Gru:
+        if (a.cfg.reset_after) {
+          float dz, dr, dn, direct;
+          gru_step_backward(act, ract, dh, gate[j], gate[H + j], gate[2 * H + j], a.extra[e], a.h_prev[e], &dz, &dr,
+                            &dn, &direct);
+          dg[j] = dgr[j] = dz;
+          dg[H + j] = dgr[H + j] = dr;
+          dg[2 * H + j] = dn;
+          dgr[2 * H + j] = dn * gate[H + j];
+          a.dh[e] = direct;
+        } else {
+          float dz, dn, direct;
+          gru_reset_before_backward_candidate(act, ract, dh, gate[j], gate[2 * H + j], a.h_prev[e], &dz, &dn, &direct);
+          dg[j] = dz;
+          dg[2 * H + j] = dn;
+          a.dh[e] = direct;
+        }
+        break;
+    }
+  }
+}
+
+// GRU reset_before, second half: the reset gate from d (r * h_rec).
+SIMT_KERNEL void gru_reset_gate_backward_kernel(BackStepArgs a) {
+  const int64_t H = a.cfg.units, T = a.cfg.steps, GH = 3 * H, n = a.cfg.batch * H;
+  for (int64_t e = first_index(); e < n; e += grid_stride()) {
+    const int64_t b = e / H, j = e % H;
+    if (!back_valid(a, b)) continue;  // its dG row is zero already
+    const float m = a.recurrent_mask ? a.recurrent_mask[e] : 1.0f;
+    float dr, direct = a.dh[e];
+    gru_reset_before_backward_gates(a.cfg.recurrent_activation, a.drh[e], a.gates[b * GH + H + j], a.h_prev[e] * m, m,
+                                    &dr, &direct);
+    a.dg[b * T * GH + H + j] = dr;
+    a.dh[e] = direct;
+  }
+}
+
+// dh0 = what reaches h0 (the carried parts after step 0).
+SIMT_KERNEL void initial_state_gradient_kernel(const float* dh, const float* dhm, const float* recurrent_mask,
+                                               float* dh0, int64_t n) {
+  for (int64_t e = first_index(); e < n; e += grid_stride())
+    dh0[e] = dh[e] + dhm[e] * (recurrent_mask ? recurrent_mask[e] : 1.0f);
+}
+
+// What the recurrent products read, by input time: h_rec[b, t] = h_prev[s, b] * m[b], and
+// for GRU reset_before rh[b, t] = r[s, b] * h_rec[b, t] (zero at masked steps, whose gates
+// forward did not write).
+SIMT_KERNEL void recurrent_inputs_kernel(RnnConfig cfg, const float* h_prev, const float* gates, const uint8_t* mask,
+                                         const float* recurrent_mask, float* h_rec, float* rh) {
+  const int64_t B = cfg.batch, T = cfg.steps, H = cfg.units, GH = cfg.gates() * H, n = B * T * H;
+  for (int64_t e = first_index(); e < n; e += grid_stride()) {
+    const int64_t b = e / (T * H), t = (e / H) % T, j = e % H;
+    const int64_t s = cfg.go_backwards ? T - 1 - t : t;
+    const float hr = h_prev[(s * B + b) * H + j] * (recurrent_mask ? recurrent_mask[b * H + j] : 1.0f);
+    h_rec[e] = hr;
+    if (rh) {
+      const bool valid = mask == nullptr || mask[b * T + t] != 0;
+      rh[e] = valid ? gates[(s * B + b) * GH + H + j] * hr : 0.0f;
+    }
+  }
+}
+
+// dpeephole[g, j] += sum over valid (b, t) of dG(i, f, o)[b, t, j] times c_prev (i, f) or
+// the new c (o), in double, b then t ascending. One thread per element of [3, H].
+SIMT_KERNEL void peephole_gradient_kernel(RnnConfig cfg, const float* dg, const float* c_prev, const float* c_new,
+                                          const uint8_t* mask, float* dpeephole) {
+  const int64_t B = cfg.batch, T = cfg.steps, H = cfg.units, GH = 4 * H;
+  for (int64_t e = first_index(); e < 3 * H; e += grid_stride()) {
+    const int64_t g = e / H, j = e % H, gate = g == 2 ? 3 : g;  // i, f, o
+    double sum = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t) {
+        if (mask && mask[b * T + t] == 0) continue;
+        const int64_t s = cfg.go_backwards ? T - 1 - t : t;
+        const float c = (g == 2 ? c_new : c_prev)[(s * B + b) * H + j];
+        sum += double(dg[(b * T + t) * GH + gate * H + j]) * c;
+      }
+    dpeephole[e] += static_cast<float>(sum);
+  }
+}
+
 unsigned blocks(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(4096, simt::blocks_for(n, kThreads))); }
 
 void copy_or_zero(float* dst, const float* src, int64_t n, simt::Stream s) {
@@ -235,6 +421,82 @@ void rnn_forward(const RnnConfig& cfg, const RnnWeights<float>& w, const RnnForw
   }
   if (io.h_final) copy_or_zero(io.h_final, h, B * H, st);
   if (io.c_final && cfg.has_cell_state()) copy_or_zero(io.c_final, c, B * H, st);
+}
+
+int64_t rnn_backward_workspace_size(const RnnConfig& config) { return WorkspaceLayout(config).total; }
+
+void rnn_backward(const RnnConfig& cfg, const RnnWeights<float>& w, const RnnForwardIO<float>& inputs,
+                  const float* cache, const RnnBackwardIO<float>& g, float* workspace, Stream stream) {
+  if (cfg.mixed_precision != MixedPrecision::None)
+    throw std::invalid_argument("the CUDA backend has no bfloat16 recurrent layer yet; use mixedPrecision 'float32'");
+  const simt::Stream st = static_cast<simt::Stream>(stream);
+  const CacheLayout L(cfg);
+  const WorkspaceLayout W(cfg);
+  const int64_t B = cfg.batch, T = cfg.steps, I = cfg.input, H = cfg.units, GH = cfg.gates() * H;
+  const bool reset_before = cfg.cell == CellType::Gru && !cfg.reset_after;
+  const bool lstm = cfg.has_cell_state();
+  float* dg = workspace + W.dg;
+  float* dg_rec = workspace + W.dg_rec;
+  float* dh = workspace + W.dh;
+  float* dhm = workspace + W.dhm;
+  float* dc = workspace + W.dc;
+  float* drh = workspace + W.drh;
+  copy_or_zero(dh, g.dh_final, B * H, st);
+  fill(dhm, 0.0f, B * H, stream);
+  if (lstm) copy_or_zero(dc, g.dc_final, B * H, st);
+  BackStepArgs a;
+  a.cfg = cfg;
+  a.peephole = cfg.peephole ? w.peephole : nullptr;
+  a.mask = inputs.mask;
+  a.recurrent_mask = inputs.recurrent_mask;
+  a.dy = g.dy;
+  a.dhm = dhm;
+  a.drh = drh;
+  a.dh = dh;
+  a.dc = dc;
+  const int64_t row = T * GH;  // the stride between samples' rows of dG at one step
+  for (int64_t s = T - 1; s >= 0; --s) {
+    a.s = s;
+    a.t = cfg.go_backwards ? T - 1 - s : s;
+    a.cut = cfg.truncate_steps > 0 && s + 1 < T && (s + 1) % cfg.truncate_steps == 0;
+    a.gates = cache + L.gates + s * B * GH;
+    a.h_prev = cache + L.h_prev + s * B * H;
+    a.c_prev = cache + L.c_prev + s * B * H;
+    a.extra = cache + L.extra + s * B * H;
+    a.dg = dg + a.t * GH;
+    a.dg_rec = dg_rec + a.t * GH;
+    simt::launch_kernel(dim3(blocks(B * H)), dim3(kThreads), 0, st, cell_step_backward_kernel, a);
+    if (!reset_before) {
+      gemm(false, true, B, H, GH, 1.0f, a.dg_rec, row, w.recurrent_kernel, GH, 0.0f, dhm, H, stream);
+    } else {
+      gemm(false, true, B, H, H, 1.0f, a.dg + 2 * H, row, w.recurrent_kernel + 2 * H, GH, 0.0f, drh, H, stream);
+      simt::launch_kernel(dim3(blocks(B * H)), dim3(kThreads), 0, st, gru_reset_gate_backward_kernel, a);
+      gemm(false, true, B, H, 2 * H, 1.0f, a.dg, row, w.recurrent_kernel, GH, 0.0f, dhm, H, stream);
+    }
+  }
+  if (g.dh0)
+    simt::launch_kernel(dim3(blocks(B * H)), dim3(kThreads), 0, st, initial_state_gradient_kernel, dh, dhm,
+                        inputs.recurrent_mask, g.dh0, B * H);
+  if (g.dc0 && lstm) copy_or_zero(g.dc0, dc, B * H, st);
+  if (g.dx) gemm(false, true, B * T, I, GH, 1.0f, dg, GH, w.kernel, GH, 0.0f, g.dx, I, stream);
+  if (g.dkernel) gemm(true, false, I, GH, B * T, 1.0f, inputs.x, I, dg, GH, 1.0f, g.dkernel, GH, stream);
+  if (g.drecurrent_kernel) {
+    float* h_rec = workspace + W.h_rec;
+    float* rh = reset_before ? workspace + W.rh : nullptr;
+    simt::launch_kernel(dim3(blocks(B * T * H)), dim3(kThreads), 0, st, recurrent_inputs_kernel, cfg,
+                        cache + L.h_prev, cache + L.gates, inputs.mask, inputs.recurrent_mask, h_rec, rh);
+    const int64_t gate_columns = reset_before ? 2 * H : GH;
+    gemm(true, false, H, gate_columns, B * T, 1.0f, h_rec, H, dg_rec, GH, 1.0f, g.drecurrent_kernel, GH, stream);
+    if (reset_before)
+      gemm(true, false, H, H, B * T, 1.0f, rh, H, dg + 2 * H, GH, 1.0f, g.drecurrent_kernel + 2 * H, GH, stream);
+  }
+  if (g.dbias && w.bias) {
+    column_sums_add(dg, g.dbias, B * T, GH, stream);
+    if (cfg.cell == CellType::Gru && cfg.reset_after) column_sums_add(dg_rec, g.dbias + GH, B * T, GH, stream);
+  }
+  if (g.dpeephole && cfg.peephole)
+    simt::launch_kernel(dim3(blocks(3 * H)), dim3(kThreads), 0, st, peephole_gradient_kernel, cfg, dg,
+                        cache + L.c_prev, cache + L.extra, inputs.mask, g.dpeephole);
 }
 
 }  // namespace cuda_ops
