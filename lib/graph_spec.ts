@@ -272,7 +272,7 @@ export interface OptimizerState {
 }
 
 export interface NativeModelOptions {
-  /** The op backend: 'cpu' (default), 'reference' (every op in its plain form: slow, for checking). */
+  /** The op backend: 'cpu' (default), 'reference' (every op in its plain form: slow, for checking), 'cuda-emulated' (the CUDA kernels on the host under the SIMT emulation: very slow, for checking). */
   backend?: string;
 }
 

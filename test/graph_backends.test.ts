@@ -1,8 +1,11 @@
-// The CPU backend against the reference backend (every op in its plain form, sums,
-// GEMM, the recurrent layer, activations, losses and updates in double) on every graph of
+// The CPU backend and the CUDA backend's kernels (the "cuda-emulated" backend: the same
+// kernel sources compiled for the host and run under the SIMT emulation) against the
+// reference backend (every op in its plain form, sums, GEMM, the recurrent layer,
+// activations, losses and updates in double) on every graph of
 // test/support/graph_cases.ts: the same weights and batch give the same outputs, losses,
 // metrics and gradients, and the same weights after an update, within a normalized error
-// max |cpu - reference| / max(1, max |reference|) <= 1e-5.
+// max |ours - reference| / max(1, max |reference|) <= 1e-5. On a machine with a GPU the
+// same table of ops runs on the device in bench/cuda/device_check.sh.
 //
 // Every op of the Backend table (native/kernels/backend.h) runs in some of these graphs:
 //   fill, add, scale, gemm, broadcast_rows, column_sums_add, rnn_cache_size, rnn_forward,
@@ -50,15 +53,16 @@ function worstOf(as: ArrayLike<number>[], bs: ArrayLike<number>[]): number {
   return as.reduce((w, a, i) => Math.max(w, normalizedError(a, bs[i])), 0);
 }
 
-let overall = 0;
+type Tested = 'cpu' | 'cuda-emulated';
+const overall: Record<Tested, number> = { cpu: 0, 'cuda-emulated': 0 };
 
-async function compare(t: import('ava').ExecutionContext, c: GraphCase): Promise<void> {
-  const make = (backend: 'cpu' | 'reference'): NativeModel => {
+async function compare(t: import('ava').ExecutionContext, c: GraphCase, tested: Tested): Promise<void> {
+  const make = (backend: Tested | 'reference'): NativeModel => {
     const m = build(c.spec, c.seed, c.scale ?? 0.5, { backend });
     m.compile(compileSpec(c.losses, c.optimizer ?? optimizer('sgd', 0.1)));
     return m;
   };
-  const cpu = make('cpu');
+  const cpu = make(tested);
   const ref = make('reference');
   const errors: Record<string, number> = {};
   const args = c.args();
@@ -77,17 +81,18 @@ async function compare(t: import('ava').ExecutionContext, c: GraphCase): Promise
   await Promise.all([cpu.trainStep(args), ref.trainStep(args)]);
   errors.trained = worstOf(cpu.getWeights(), ref.getWeights());
   const worst = Math.max(...Object.values(errors));
-  overall = Math.max(overall, worst);
+  overall[tested] = Math.max(overall[tested], worst);
   t.log(Object.entries(errors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', '));
   for (const [k, v] of Object.entries(errors)) t.true(v <= LIMIT, `${k}: normalized error ${v}`);
   for (const m of [cpu, ref]) m.dispose();
 }
 
-for (const c of allCases) {
-  test.serial(`cpu vs reference: ${c.name}`, (t) => compare(t, c));
+for (const tested of ['cpu', 'cuda-emulated'] as const) {
+  for (const c of allCases) {
+    test.serial(`${tested} vs reference: ${c.name}`, (t) => compare(t, c, tested));
+  }
+  test.serial(`${tested}: the worst normalized error over every graph`, (t) => {
+    t.log(`worst normalized error over ${allCases.length} graphs: ${overall[tested].toExponential(2)}`);
+    t.true(overall[tested] > 0 && overall[tested] <= LIMIT, 'the backends differ by float rounding only');
+  });
 }
-
-test.serial('the worst normalized error over every graph', (t) => {
-  t.log(`worst normalized error over ${allCases.length} graphs: ${overall.toExponential(2)}`);
-  t.true(overall > 0 && overall <= LIMIT, 'the backends differ by float rounding only');
-});

@@ -180,10 +180,11 @@ for (const [what, spec, expect] of specCases) {
 }
 
 test('the options: only a known backend', (t) => {
-  t.throws(() => new Model(base, { backend: 'cuda' }), range(/Model: the options: 'backend' must be one of 'cpu', 'reference', received 'cuda'/));
-  t.throws(() => new Model(base, { backend: 1 }), type(/'backend' must be one of 'cpu', 'reference', received 1/));
+  t.throws(() => new Model(base, { backend: 'cuda' }), range(/Model: the options: 'backend' must be one of 'cpu', 'reference', 'cuda-emulated', received 'cuda'/));
+  t.throws(() => new Model(base, { backend: 1 }), type(/'backend' must be one of 'cpu', 'reference', 'cuda-emulated', received 1/));
   t.throws(() => new Model(base, { device: 'cpu' }), type(/Model: the options: unknown key 'device' \(the keys are backend\)/));
   t.notThrows(() => new Model(base, { backend: 'reference' }).dispose());
+  t.notThrows(() => new Model(base, { backend: 'cuda-emulated' }).dispose());
   t.notThrows(() => new Model(base).dispose());
 });
 

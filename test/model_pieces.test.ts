@@ -45,7 +45,7 @@ test('Model.create makes the model off the main thread, compiled when asked', as
   const uncompiled = await Model.create(spec, {}, null);
   t.throws(() => uncompiled.getOptimizerState(), type(/not compiled/));
   // What can be checked on the main thread is refused there, at once, as new Model does.
-  t.throws(() => Model.create(spec, { backend: 'cuda' }, null), range(/'backend' must be one of 'cpu', 'reference', received 'cuda'/));
+  t.throws(() => Model.create(spec, { backend: 'cuda' }, null), range(/'backend' must be one of 'cpu', 'reference', 'cuda-emulated', received 'cuda'/));
   t.throws(() => Model.create(42 as never, {}, null), type(/Model.create: expected a GraphSpec object, received 42/));
   t.throws(() => Model.create(spec, {}, { losses: [] } as never), type(/optimizer/));
 });

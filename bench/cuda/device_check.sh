@@ -24,7 +24,7 @@ sources=$(python3 -c "import json; d=json.load(open('native/sources.json')); pri
 build() {  # build <binary> <main source>: the kernels, the CUDA runtime glue and a main, for $arch
   local objs=()
   for f in "$2" $sources native/kernels/cuda/cuda_device.cu; do
-    nvcc -std=c++17 -O3 -Inative -arch="$arch" -x cu -c "$f" -o "$out/$(basename "$f").o" || return 1
+    nvcc -std=c++17 -O3 -Inative -arch="$arch" --extended-lambda --expt-relaxed-constexpr -x cu -c "$f" -o "$out/$(basename "$f").o" || return 1
     objs+=("$out/$(basename "$f").o")
   done
   for f in native/kernels/gemm/gemm_reference.cc native/kernels/rnn/rnn_reference.cc; do

@@ -33,11 +33,21 @@ export const cpuBackend: Backend = { name: 'cpu', createModel: (spec, compile) =
 /** Every op in its plain form, one thread, sums in double: the oracle the fast kernels are checked against. */
 export const referenceBackend: Backend = { name: 'reference', createModel: (spec, compile) => addonModel(spec, { backend: 'reference' }, compile) };
 
-const BACKENDS: Record<string, Backend> = { cpu: cpuBackend, reference: referenceBackend };
+/**
+ * The CUDA backend's kernels compiled for the host and run under the SIMT emulation (host
+ * memory): very slow; for checking the CUDA kernels and whole training steps on them
+ * without a GPU.
+ */
+export const cudaEmulatedBackend: Backend = {
+  name: 'cuda-emulated',
+  createModel: (spec, compile) => addonModel(spec, { backend: 'cuda-emulated' }, compile),
+};
+
+const BACKENDS: Record<string, Backend> = { cpu: cpuBackend, reference: referenceBackend, 'cuda-emulated': cudaEmulatedBackend };
 
 /**
- * The backend models use when none is given: RECURRENT_BACKEND if set ('cpu' or
- * 'reference'), else the CPU. Any other value is an error, so a typo never trains
+ * The backend models use when none is given: RECURRENT_BACKEND if set ('cpu',
+ * 'reference' or 'cuda-emulated'), else the CPU. Any other value is an error, so a typo never trains
  * somewhere else than asked.
  */
 export function defaultBackend(env: NodeJS.ProcessEnv = process.env): Backend {

@@ -7,7 +7,7 @@
 
 namespace recurrent {
 
-// "cpu" or "reference"; null for any other name.
+// "cpu", "reference" or "cuda-emulated"; null for any other name.
 std::unique_ptr<Backend> make_backend(const std::string& name);
 bool is_backend_name(const std::string& name);
 

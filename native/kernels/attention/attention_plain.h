@@ -2,6 +2,7 @@
 // reference backend (Acc = double, one thread) and the CPU backend (Acc = float, split by
 // rows or by sample so the bits do not depend on the thread count).
 #pragma once
+#include "common/portable.h"
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -10,7 +11,7 @@ namespace recurrent {
 namespace plain {
 
 // Rows r = b * Tq + i in [begin, end): scores -= 1e9 where key j is padding or, causal, j > i.
-inline void mask_scores(float* scores, const uint8_t* key_mask, bool causal, int64_t Tq, int64_t Tv, int64_t begin,
+RECURRENT_HD inline void mask_scores(float* scores, const uint8_t* key_mask, bool causal, int64_t Tq, int64_t Tv, int64_t begin,
                         int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     const int64_t b = r / Tq, i = r % Tq;
@@ -22,7 +23,7 @@ inline void mask_scores(float* scores, const uint8_t* key_mask, bool causal, int
 
 // Rows r = b * Tq + i in [begin, end): scores[r, j] = sum_d w_d tanh(inner (q[r, d] + k[b, j, d])).
 template <class Acc>
-void additive_scores(const float* q, const float* k, const float* w, bool w_scalar, float inner, int64_t Tq, int64_t Tv,
+RECURRENT_HD void additive_scores(const float* q, const float* k, const float* w, bool w_scalar, float inner, int64_t Tq, int64_t Tv,
                      int64_t D, float* scores, int64_t begin, int64_t end) {
   const Acc c = static_cast<Acc>(inner);
   for (int64_t r = begin; r < end; ++r) {

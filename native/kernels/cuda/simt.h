@@ -13,6 +13,10 @@
 //   threadIdx, blockIdx, blockDim, gridDim      as in CUDA
 //   simt::launch_kernel(grid, block, shared_bytes, stream, kernel, args...)
 //   simt::launch_cooperative(...)
+//   simt::for_each(n, stream, SIMT_LAMBDA(int64_t i) { ... })   one thread per index
+//   simt::chunked_sum(n, chunk, stream, SIMT_LAMBDA(int64_t i) -> double { ... }, partial, result)
+//                          an ordered sum: result[0] = sum over chunks (ascending) of each
+//                          chunk's sum (ascending); one thread per chunk
 //
 // Kernels use nothing else of CUDA (no atomics: the backends' sums have a fixed order).
 #pragma once
@@ -33,6 +37,8 @@
 #define simt_shfl_down(v, d) __shfl_down_sync(0xffffffffu, (v), (d))
 #define simt_shfl_xor(v, m) __shfl_xor_sync(0xffffffffu, (v), (m))
 #define simt_grid_sync() cooperative_groups::this_grid().sync()
+// A device lambda (nvcc --extended-lambda), capturing by value.
+#define SIMT_LAMBDA [=] __device__
 
 namespace simt {
 using Stream = cudaStream_t;
@@ -70,6 +76,7 @@ void launch_cooperative(dim3 grid, dim3 block, size_t shared_bytes, Stream strea
 #define simt_shfl_down(v, d) ::simt::shfl_down((v), (d))
 #define simt_shfl_xor(v, m) ::simt::shfl_xor((v), (m))
 #define simt_grid_sync() ::simt::sync_grid()
+#define SIMT_LAMBDA [=]
 
 using simt::blockDim;
 using simt::blockIdx;
@@ -98,4 +105,61 @@ namespace simt {
 inline unsigned blocks_for(int64_t n, unsigned threads) {
   return static_cast<unsigned>(std::max<int64_t>(1, (n + threads - 1) / threads));
 }
+
+#if defined(__CUDACC__)
+template <class F>
+__global__ void for_each_kernel(int64_t n, F f) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) f(i);
+}
+template <class F>
+__global__ void chunk_sums_kernel(int64_t n, int64_t chunk, F f, double* partial) {
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  for (int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; c < chunks; c += int64_t(gridDim.x) * blockDim.x) {
+    double sum = 0.0;
+    const int64_t end = c * chunk + chunk < n ? c * chunk + chunk : n;
+    for (int64_t i = c * chunk; i < end; ++i) sum += f(i);
+    partial[c] = sum;
+  }
+}
+__global__ void sum_in_order_kernel(const double* partial, int64_t count, double* result);
+
+// f(i) for every i in [0, n), one device thread per index.
+template <class F>
+void for_each(int64_t n, Stream stream, F f) {
+  if (n <= 0) return;
+  const unsigned blocks = std::min<unsigned>(4096, blocks_for(n, 256));
+  launch_kernel(dim3(blocks), dim3(256), 0, stream, for_each_kernel<F>, n, f);
+}
+// partial: ceil(n / chunk) doubles of scratch; result: one double (device memory).
+template <class F>
+void chunked_sum(int64_t n, int64_t chunk, Stream stream, F f, double* partial, double* result) {
+  const int64_t chunks = n > 0 ? (n + chunk - 1) / chunk : 0;
+  if (chunks > 0) {
+    const unsigned blocks = std::min<unsigned>(4096, blocks_for(chunks, 256));
+    launch_kernel(dim3(blocks), dim3(256), 0, stream, chunk_sums_kernel<F>, n, chunk, f, partial);
+  }
+  launch_kernel(dim3(1), dim3(1), 0, stream, sum_in_order_kernel, static_cast<const double*>(partial), chunks, result);
+}
+#else
+// The emulation runs these on the calling thread without fibers: their threads never
+// meet at a barrier, so the order in which they run cannot change a result, and the sums
+// are the same ordered sums the device computes.
+template <class F>
+void for_each(int64_t n, Stream, F f) {
+  for (int64_t i = 0; i < n; ++i) f(i);
+}
+template <class F>
+void chunked_sum(int64_t n, int64_t chunk, Stream, F f, double* partial, double* result) {
+  const int64_t chunks = n > 0 ? (n + chunk - 1) / chunk : 0;
+  for (int64_t c = 0; c < chunks; ++c) {
+    double sum = 0.0;
+    const int64_t end = c * chunk + chunk < n ? c * chunk + chunk : n;
+    for (int64_t i = c * chunk; i < end; ++i) sum += f(i);
+    partial[c] = sum;
+  }
+  double total = 0.0;
+  for (int64_t c = 0; c < chunks; ++c) total += partial[c];
+  *result = total;
+}
+#endif
 }  // namespace simt

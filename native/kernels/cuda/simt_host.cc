@@ -188,15 +188,17 @@ void make_fibers(Launch& L, size_t block_index) {
       }
 }
 
+// Its own function, so that no loop variable lives across getcontext (which may return twice).
+void start_fiber(Launch& L, Fiber& f) {
+  if (getcontext(&f.context) != 0) throw SimtError("getcontext failed");
+  f.context.uc_stack.ss_sp = f.stack;
+  f.context.uc_stack.ss_size = kStackBytes;
+  f.context.uc_link = &L.scheduler;
+  makecontext(&f.context, trampoline, 0);
+}
+
 void start_fibers(Launch& L, size_t first) {
-  for (size_t i = first; i < L.fibers.size(); ++i) {
-    Fiber& f = L.fibers[i];
-    if (getcontext(&f.context) != 0) throw SimtError("getcontext failed");
-    f.context.uc_stack.ss_sp = f.stack;
-    f.context.uc_stack.ss_size = kStackBytes;
-    f.context.uc_link = &L.scheduler;
-    makecontext(&f.context, trampoline, 0);
-  }
+  for (size_t i = first; i < L.fibers.size(); ++i) start_fiber(L, L.fibers[i]);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // backends: the reference runs the rows in order on one thread, the CPU backend splits
 // them over the thread pool and sums the rows' values in row order.
 #pragma once
+#include "common/portable.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,7 +15,7 @@ namespace plain {
 constexpr double kEpsilon = 1e-7;  // Keras backend.epsilon()
 
 // l_row and d l_row / d output (scaled by `scale`) for one row.
-inline double row_loss(LossKind kind, bool from_logits, bool fused, const float* p, const float* y, int32_t id,
+RECURRENT_HD inline double row_loss(LossKind kind, bool from_logits, bool fused, const float* p, const float* y, int32_t id,
                        int64_t K, double scale, float* dp) {
   double l = 0.0;
   switch (kind) {
@@ -42,7 +43,8 @@ inline double row_loss(LossKind kind, bool from_logits, bool fused, const float*
           if (dp) dp[k] = static_cast<float>(scale * (1.0 / (1.0 + std::exp(-z)) - t) / K);
         } else {
           const double q = p[k];
-          const double c = std::min(std::max(q, kEpsilon), 1.0 - kEpsilon);
+          const double eps = kEpsilon;  // a value, not a reference to the constant (device code)
+          const double c = std::min(std::max(q, eps), 1.0 - eps);
           l -= t * std::log(c) + (1.0 - t) * std::log(1.0 - c);
           // The clip passes no gradient outside [eps, 1 - eps].
           const bool inside = q >= kEpsilon && q <= 1.0 - kEpsilon;
@@ -79,7 +81,8 @@ inline double row_loss(LossKind kind, bool from_logits, bool fused, const float*
         const double t = target(k);
         tsum += t;
         if (t == 0.0) continue;
-        const double q = std::min(std::max(double(p[k]) / s, kEpsilon), 1.0 - kEpsilon);
+        const double eps = kEpsilon;
+        const double q = std::min(std::max(double(p[k]) / s, eps), 1.0 - eps);
         l -= t * std::log(q);
       }
       if (dp) {
@@ -105,13 +108,14 @@ inline double row_loss(LossKind kind, bool from_logits, bool fused, const float*
 
 // w_row * l_row of row r, and its gradient (scaled by w_row / count and the loss weight)
 // into doutput's row when doutput is not null; masked rows (weight 0) get a zero gradient.
-inline double weighted_row_loss(LossKind kind, bool from_logits, bool fused, const LossRows& in, float* doutput,
+RECURRENT_HD inline double weighted_row_loss(LossKind kind, bool from_logits, bool fused, const LossRows& in, float* doutput,
                                 int64_t r) {
   const int64_t K = in.width;
   const double w = in.row_weight[r];
   float* dp = doutput ? doutput + r * K : nullptr;
   if (w == 0.0) {
-    if (dp) std::fill(dp, dp + K, 0.0f);
+    if (dp)
+      for (int64_t k = 0; k < K; ++k) dp[k] = 0.0f;
     return 0.0;
   }
   const double inv_count = in.count > 0 ? 1.0 / in.count : 0.0;
@@ -119,7 +123,7 @@ inline double weighted_row_loss(LossKind kind, bool from_logits, bool fused, con
                       in.ids ? in.ids[r] : 0, K, w * inv_count * in.gradient_scale, dp);
 }
 
-inline int64_t argmax(const float* v, int64_t K) {
+RECURRENT_HD inline int64_t argmax(const float* v, int64_t K) {
   int64_t best = 0;
   for (int64_t k = 1; k < K; ++k)
     if (v[k] > v[best]) best = k;
@@ -127,7 +131,7 @@ inline int64_t argmax(const float* v, int64_t K) {
 }
 
 // The metric's value on row r (valid rows only).
-inline double row_metric(MetricKind kind, bool from_logits, const LossRows& in, int64_t r) {
+RECURRENT_HD inline double row_metric(MetricKind kind, bool from_logits, const LossRows& in, int64_t r) {
   const int64_t K = in.width;
   const float* p = in.output + r * K;
   const float* y = in.target ? in.target + r * K : nullptr;
@@ -156,7 +160,7 @@ inline double row_metric(MetricKind kind, bool from_logits, const LossRows& in, 
 }
 
 // Rows [begin, end) of Backend::loss_row_weights (the count is summed by the caller).
-inline void loss_row_weights(const uint8_t* mask, const float* sample_weight, int64_t T, int64_t S, float* weight,
+RECURRENT_HD inline void loss_row_weights(const uint8_t* mask, const float* sample_weight, int64_t T, int64_t S, float* weight,
                              uint8_t* valid, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     const int64_t b = r / (T * S), t = (r / S) % T;

@@ -2,6 +2,7 @@
 // by both backends: the reference runs the rows in order, the CPU backend splits them over
 // the thread pool and sums the rows' values in row order.
 #pragma once
+#include "common/portable.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -13,7 +14,7 @@ namespace plain {
 
 // w_r * l_r of row r; when dtrue is not null, d/d logits of row r into dtrue[r] and
 // dsampled[r, :] (0 for a left-out accidental hit and for rows of weight 0).
-inline double sampled_softmax_row(const SampledLogits& in, float* dtrue, float* dsampled, int64_t r) {
+RECURRENT_HD inline double sampled_softmax_row(const SampledLogits& in, float* dtrue, float* dsampled, int64_t r) {
   const int64_t S = in.samples;
   const double w = in.row_weight[r];
   const float* s = in.sampled_logits + r * S;
@@ -21,7 +22,7 @@ inline double sampled_softmax_row(const SampledLogits& in, float* dtrue, float* 
   if (w == 0.0) {
     if (dtrue) {
       dtrue[r] = 0.0f;
-      std::fill(ds, ds + S, 0.0f);
+      for (int64_t j = 0; j < S; ++j) ds[j] = 0.0f;
     }
     return 0.0;
   }

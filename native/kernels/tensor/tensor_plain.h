@@ -2,8 +2,10 @@
 // reductions), each over a range [begin, end) of its elements or rows. Both backends run
 // these same loops: the reference over the whole range on one thread, the CPU backend
 // split over the thread pool (every element is written by one chunk, so the bits do not
-// depend on the split). Semantics and shapes: kernels/backend.h.
+// depend on the split), the CUDA backend one row or element per device thread
+// (RECURRENT_HD). Semantics and shapes: kernels/backend.h.
 #pragma once
+#include "common/portable.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -13,26 +15,30 @@ namespace recurrent {
 namespace plain {
 
 // ---- Elementwise, over elements [begin, end).
-inline void fill(float* y, float value, int64_t begin, int64_t end) { std::fill(y + begin, y + end, value); }
-inline void fill_u8(uint8_t* y, uint8_t value, int64_t begin, int64_t end) { std::fill(y + begin, y + end, value); }
-inline void add(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
+RECURRENT_HD inline void fill(float* y, float value, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) y[i] = value;
+}
+RECURRENT_HD inline void fill_u8(uint8_t* y, uint8_t value, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) y[i] = value;
+}
+RECURRENT_HD inline void add(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = a[i] + b[i];
 }
-inline void subtract(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
+RECURRENT_HD inline void subtract(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = a[i] - b[i];
 }
-inline void multiply(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
+RECURRENT_HD inline void multiply(const float* a, const float* b, float* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = a[i] * b[i];
 }
-inline void scale(const float* x, float alpha, float* y, int64_t begin, int64_t end) {
+RECURRENT_HD inline void scale(const float* x, float alpha, float* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = alpha * x[i];
 }
-inline void mask_and(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t begin, int64_t end) {
+RECURRENT_HD inline void mask_and(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = (a[i] != 0 && b[i] != 0) ? 1 : 0;
 }
 
 // ---- Data movement, over rows [begin, end).
-inline void copy_columns(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t width,
+RECURRENT_HD inline void copy_columns(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t width,
                          bool accumulate, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     const float* s = src + r * src_stride;
@@ -40,18 +46,18 @@ inline void copy_columns(const float* src, int64_t src_stride, float* dst, int64
     if (accumulate) {
       for (int64_t c = 0; c < width; ++c) d[c] += s[c];
     } else {
-      std::memcpy(d, s, sizeof(float) * static_cast<size_t>(width));
+      for (int64_t c = 0; c < width; ++c) d[c] = s[c];
     }
   }
 }
 // Samples [begin, end).
-inline void reverse_time(const float* x, float* y, int64_t T, int64_t F, int64_t begin, int64_t end) {
+RECURRENT_HD inline void reverse_time(const float* x, float* y, int64_t T, int64_t F, int64_t begin, int64_t end) {
   for (int64_t b = begin; b < end; ++b)
     for (int64_t t = 0; t < T; ++t)
-      std::memcpy(y + (b * T + t) * F, x + (b * T + (T - 1 - t)) * F, sizeof(float) * static_cast<size_t>(F));
+      for (int64_t f = 0; f < F; ++f) y[(b * T + t) * F + f] = x[(b * T + (T - 1 - t)) * F + f];
 }
 // Samples [begin, end).
-inline void transpose(const float* x, float* y, int64_t R, int64_t C, int64_t begin, int64_t end) {
+RECURRENT_HD inline void transpose(const float* x, float* y, int64_t R, int64_t C, int64_t begin, int64_t end) {
   for (int64_t b = begin; b < end; ++b) {
     const float* xb = x + b * R * C;
     float* yb = y + b * R * C;
@@ -60,19 +66,20 @@ inline void transpose(const float* x, float* y, int64_t R, int64_t C, int64_t be
   }
 }
 // Samples [begin, end).
-inline void repeat_rows(const float* x, float* y, int64_t n, int64_t F, int64_t begin, int64_t end) {
+RECURRENT_HD inline void repeat_rows(const float* x, float* y, int64_t n, int64_t F, int64_t begin, int64_t end) {
   for (int64_t b = begin; b < end; ++b)
-    for (int64_t t = 0; t < n; ++t) std::memcpy(y + (b * n + t) * F, x + b * F, sizeof(float) * static_cast<size_t>(F));
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t f = 0; f < F; ++f) y[(b * n + t) * F + f] = x[b * F + f];
 }
 // Samples [begin, end): dx[b, f] = sum_t dy[b, t, f] in double, t ascending. Features are
 // taken in blocks so the accumulators stay on the stack.
-inline void sum_repeats(const float* dy, float* dx, int64_t n, int64_t F, int64_t begin, int64_t end) {
+RECURRENT_HD inline void sum_repeats(const float* dy, float* dx, int64_t n, int64_t F, int64_t begin, int64_t end) {
   constexpr int64_t kBlock = 256;
   double acc[kBlock];
   for (int64_t b = begin; b < end; ++b) {
     for (int64_t f0 = 0; f0 < F; f0 += kBlock) {
-      const int64_t w = std::min(kBlock, F - f0);
-      std::fill(acc, acc + w, 0.0);
+      const int64_t w = F - f0 < kBlock ? F - f0 : kBlock;
+      for (int64_t j = 0; j < w; ++j) acc[j] = 0.0;
       for (int64_t t = 0; t < n; ++t) {
         const float* row = dy + (b * n + t) * F + f0;
         for (int64_t j = 0; j < w; ++j) acc[j] += row[j];
@@ -82,19 +89,19 @@ inline void sum_repeats(const float* dy, float* dx, int64_t n, int64_t F, int64_
   }
 }
 // Samples [begin, end).
-inline void scale_sequences(const float* x, const float* factor, float* y, int64_t T, int64_t F, int64_t begin,
+RECURRENT_HD inline void scale_sequences(const float* x, const float* factor, float* y, int64_t T, int64_t F, int64_t begin,
                             int64_t end) {
   for (int64_t b = begin; b < end; ++b)
     for (int64_t t = 0; t < T; ++t)
       for (int64_t f = 0; f < F; ++f) y[(b * T + t) * F + f] = x[(b * T + t) * F + f] * factor[b * F + f];
 }
 // Rows [begin, end).
-inline void apply_row_mask(const float* x, const uint8_t* mask, float* y, int64_t F, int64_t begin, int64_t end) {
+RECURRENT_HD inline void apply_row_mask(const float* x, const uint8_t* mask, float* y, int64_t F, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r)
     for (int64_t f = 0; f < F; ++f) y[r * F + f] = mask[r] ? x[r * F + f] : 0.0f;
 }
 // Rows [begin, end).
-inline void masking(const float* x, float value, const uint8_t* mask_in, float* y, uint8_t* mask_out, int64_t F,
+RECURRENT_HD inline void masking(const float* x, float value, const uint8_t* mask_in, float* y, uint8_t* mask_out, int64_t F,
                     int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     const float* xr = x + r * F;
@@ -106,7 +113,7 @@ inline void masking(const float* x, float value, const uint8_t* mask_in, float* 
   }
 }
 // Rows [begin, end): y[r, :] (= or +=) factor[r] * x[r, :].
-inline void scale_rows(const float* x, const float* factor, float* y, int64_t F, bool accumulate, int64_t begin,
+RECURRENT_HD inline void scale_rows(const float* x, const float* factor, float* y, int64_t F, bool accumulate, int64_t begin,
                        int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     const float a = factor[r];
@@ -120,19 +127,20 @@ inline void scale_rows(const float* x, const float* factor, float* y, int64_t F,
   }
 }
 // Rows [begin, end).
-inline void broadcast_rows(const float* bias, float* y, int64_t C, int64_t begin, int64_t end) {
-  for (int64_t r = begin; r < end; ++r) std::memcpy(y + r * C, bias, sizeof(float) * static_cast<size_t>(C));
+RECURRENT_HD inline void broadcast_rows(const float* bias, float* y, int64_t C, int64_t begin, int64_t end) {
+  for (int64_t r = begin; r < end; ++r)
+    for (int64_t c = 0; c < C; ++c) y[r * C + c] = bias[c];
 }
 
 // ---- Reductions.
 // Columns [begin, end) of x [R, C]: y[c] += sum_r x[r, c] in double, r ascending; the
 // columns are taken in blocks so the rows are read in order.
-inline void column_sums_add(const float* x, float* y, int64_t R, int64_t C, int64_t begin, int64_t end) {
+RECURRENT_HD inline void column_sums_add(const float* x, float* y, int64_t R, int64_t C, int64_t begin, int64_t end) {
   constexpr int64_t kBlock = 256;
   double acc[kBlock];
   for (int64_t c0 = begin; c0 < end; c0 += kBlock) {
-    const int64_t w = std::min(kBlock, end - c0);
-    std::fill(acc, acc + w, 0.0);
+    const int64_t w = end - c0 < kBlock ? end - c0 : kBlock;
+    for (int64_t j = 0; j < w; ++j) acc[j] = 0.0;
     for (int64_t r = 0; r < R; ++r) {
       const float* row = x + r * C + c0;
       for (int64_t j = 0; j < w; ++j) acc[j] += row[j];
@@ -141,7 +149,7 @@ inline void column_sums_add(const float* x, float* y, int64_t R, int64_t C, int6
   }
 }
 // Rows [begin, end): y[r] = sum_f a[r, f] b[r, f] in double, f ascending.
-inline void row_dots(const float* a, const float* b, float* y, int64_t F, int64_t begin, int64_t end) {
+RECURRENT_HD inline void row_dots(const float* a, const float* b, float* y, int64_t F, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     double s = 0.0;
     for (int64_t f = 0; f < F; ++f) s += double(a[r * F + f]) * b[r * F + f];
@@ -149,24 +157,24 @@ inline void row_dots(const float* a, const float* b, float* y, int64_t F, int64_
   }
 }
 // The whole array: its order is part of the result (clipping norms), so it is one loop.
-inline double sum_squares(const float* x, int64_t n) {
+RECURRENT_HD inline double sum_squares(const float* x, int64_t n) {
   double s = 0.0;
   for (int64_t i = 0; i < n; ++i) s += double(x[i]) * x[i];
   return s;
 }
 // Rows [begin, end) of Keras's l2_normalize.
-inline void l2_normalize_rows(const float* x, float* y, float* norm, int64_t C, int64_t begin, int64_t end) {
+RECURRENT_HD inline void l2_normalize_rows(const float* x, float* y, float* norm, int64_t C, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     const float* xr = x + r * C;
     double s = 0.0;
     for (int64_t c = 0; c < C; ++c) s += double(xr[c]) * xr[c];
-    const double n = std::sqrt(std::max(s, 1e-12));
+    const double n = std::sqrt(s < 1e-12 ? 1e-12 : s);
     for (int64_t c = 0; c < C; ++c) y[r * C + c] = static_cast<float>(xr[c] / n);
     norm[r] = static_cast<float>(n);
   }
 }
 // Rows [begin, end) of its backward.
-inline void l2_normalize_rows_backward(const float* y, const float* norm, const float* dy, float* dx, int64_t C,
+RECURRENT_HD inline void l2_normalize_rows_backward(const float* y, const float* norm, const float* dy, float* dx, int64_t C,
                                        int64_t begin, int64_t end) {
   const float floor = static_cast<float>(1e-6);
   for (int64_t r = begin; r < end; ++r) {

@@ -1,0 +1,3 @@
+// The host build of attention_cuda.cu for the "cuda-emulated" backend (kernels/cuda/emulated_cuda_backend.h):
+// the same source, compiled by the host compiler in the dialect of kernels/cuda/simt.h.
+#include "kernels/attention/attention_cuda.cu"

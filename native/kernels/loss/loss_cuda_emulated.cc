@@ -1,0 +1,3 @@
+// The host build of loss_cuda.cu for the "cuda-emulated" backend (kernels/cuda/emulated_cuda_backend.h):
+// the same source, compiled by the host compiler in the dialect of kernels/cuda/simt.h.
+#include "kernels/loss/loss_cuda.cu"

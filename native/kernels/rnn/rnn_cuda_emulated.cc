@@ -1,0 +1,3 @@
+// The host build of rnn_cuda.cu for the "cuda-emulated" backend (kernels/cuda/emulated_cuda_backend.h):
+// the same source, compiled by the host compiler in the dialect of kernels/cuda/simt.h.
+#include "kernels/rnn/rnn_cuda.cu"
