@@ -30,9 +30,9 @@
   'targets': [
     {
       'target_name': 'recurrent',
-      # core, and the CUDA kernels built for the host under the SIMT emulation (the
-      # "cuda-emulated" backend: kernels/cuda/emulated_cuda_backend.h).
-      'sources': ['<!@(node native/sources.js core)', '<!@(node native/sources.js simt)', '<!@(node native/sources.js cuda_emulated)'],
+      # core, its entry point, and the CUDA kernels built for the host under the SIMT
+      # emulation (the "cuda-emulated" backend: kernels/cuda/emulated_cuda_backend.h).
+      'sources': ['<!@(node native/sources.js core)', '<!@(node native/sources.js cpu_entry)', '<!@(node native/sources.js simt)', '<!@(node native/sources.js cuda_emulated)'],
       'libraries': ['-lpthread'],
       'conditions': [
         ['OS=="linux" and linux_release=="true"', {

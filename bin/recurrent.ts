@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readRegularFileSync } from '../lib/io/regular_file';
-import { isCheckout, packageRoot } from '../lib/native';
+import { cuda, isCheckout, packageRoot } from '../lib/native';
 import { info, setNumThreads } from '../lib/runtime';
 import { plotHistory, type HistoryData } from '../lib/training/plot';
 import { formatTrainTextReport, trainText } from './train_text';
@@ -14,9 +14,9 @@ import { formatTrainTextReport, trainText } from './train_text';
 export type Command =
   | { command: 'help' }
   | { command: 'info'; json: boolean }
-  | { command: 'train'; task: 'spam'; epochs?: number; backend: 'cpu'; threads?: number }
-  | { command: 'train'; task: 'g2p'; minutes?: number; stress: boolean; backend: 'cpu'; threads?: number }
-  | { command: 'train'; task: 'text'; source: string; epochs?: number; backend: 'cpu'; threads?: number; out?: string; textColumn?: string; labelColumn?: string }
+  | { command: 'train'; task: 'spam'; epochs?: number; backend: 'cpu' | 'cuda'; threads?: number }
+  | { command: 'train'; task: 'g2p'; minutes?: number; stress: boolean; backend: 'cpu' | 'cuda'; threads?: number }
+  | { command: 'train'; task: 'text'; source: string; epochs?: number; backend: 'cpu' | 'cuda'; threads?: number; out?: string; textColumn?: string; labelColumn?: string }
   | { command: 'plot'; input: string; output: string; metrics?: string[] }
   | { command: 'bench'; args: string[] }
   | { command: 'build-from-source' }
@@ -77,14 +77,12 @@ export function parseCommandLine(argv: string[]): Command {
       const [task, ...more] = positional;
       if (task === undefined) throw new UsageError('train: what to train on? (demo, a CSV or TSV file of labelled texts, or spam or g2p in a checkout)');
       if (more.length) throw new UsageError(`train: unexpected argument '${more[0]}'`);
-      const backend = flags.has('--backend') ? flags.get('--backend') : 'cpu';
-      if (backend === 'cuda') {
-        throw new UsageError("train: --backend cuda is not available: CUDA training is not implemented yet; use --backend cpu");
-      }
-      if (backend !== 'cpu') throw new UsageError(`train: --backend must be 'cpu', received '${String(backend)}'`);
+      const asked = flags.has('--backend') ? flags.get('--backend') : 'cpu';
+      if (asked !== 'cpu' && asked !== 'cuda') throw new UsageError(`train: --backend must be 'cpu' or 'cuda', received '${String(asked)}'`);
+      const backend: 'cpu' | 'cuda' = asked;
       const common = {
         command: 'train' as const,
-        backend: 'cpu' as const,
+        backend,
         ...(flags.has('--epochs') ? { epochs: positiveIntegerFlag('--epochs', flags.get('--epochs')) } : {}),
         ...(flags.has('--threads') ? { threads: positiveIntegerFlag('--threads', flags.get('--threads')) } : {}),
       };
@@ -95,7 +93,7 @@ export function parseCommandLine(argv: string[]): Command {
         if (textFlags.length) throw new UsageError(`train g2p: ${textFlags[0]} applies to demo and CSV training only`);
         if (flags.has('--epochs')) throw new UsageError('train g2p: it trains for a time budget: give --minutes N (default 15), not --epochs');
         return {
-          command: 'train', task: 'g2p', backend: 'cpu', stress,
+          command: 'train', task: 'g2p', backend: common.backend, stress,
           ...(flags.has('--minutes') ? { minutes: positiveIntegerFlag('--minutes', flags.get('--minutes')) } : {}),
           ...(common.threads !== undefined ? { threads: common.threads } : {}),
         };
@@ -166,6 +164,7 @@ function printInfo(json: boolean): void {
     i.cuda.available
       ? `cuda:        ${i.cuda.devices.map((d) => `${d.name} (sm_${d.computeCapability.replace('.', '')}, ${(d.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB)`).join('; ')}`
       : `cuda:        not in use: ${i.cuda.reason ?? 'unknown reason'}`,
+    `backend:     ${i.backend.name} (${i.backend.reason})`,
     i.distributed.available
       ? `distributed: available (MPI addon ${i.distributed.file}; run the script under mpirun, with distributed.init() and fit({ distributed: true }))`
       : `distributed: not available: ${i.distributed.reason ?? 'unknown reason'}`,
@@ -183,7 +182,7 @@ function usage(): string {
     '                                                  train a GRU sentiment classifier on generated reviews; results in ./recurrent-demo/',
     '  train <file.csv|file.tsv> [--text-column NAME] [--label-column NAME] [--epochs N] [--threads N] [--out DIR]',
     '                                                  train a text classifier on your labelled texts; results in ./recurrent-<file>/',
-    '  train spam [--epochs N] [--backend cpu] [--threads N]',
+    '  train spam [--epochs N] [--backend cpu|cuda] [--threads N]',
     '                                                  the GRU spam filter on SpamAssassin (a checkout with its dev dependencies)',
     '  train g2p [--minutes N] [--stress] [--threads N]',
     '                                                  spelling to pronunciation on CMUdict with attention and beam search (a checkout)',
@@ -197,6 +196,12 @@ function usage(): string {
 }
 
 async function train(c: Extract<Command, { command: 'train' }>): Promise<void> {
+  if (c.backend === 'cuda') {
+    // Every model of the run trains on the GPU (they take the default backend).
+    const status = cuda();
+    if (!status.binding) throw new Error(`train --backend cuda: the CUDA backend cannot run here: ${status.reason ?? 'no CUDA device'}`);
+    process.env.RECURRENT_BACKEND = 'cuda';
+  }
   if (c.task === 'text') {
     const result = await trainText({
       source: c.source,

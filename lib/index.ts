@@ -35,7 +35,7 @@ export type { InputConfig } from './layers/input_layer';
 export { loadModel } from './io/load_model';
 export * as io from './io/index';
 export * as distributed from './distributed/index';
-export { cpuBackend, cudaEmulatedBackend, referenceBackend } from './models/native_model';
+export { cpuBackend, cudaBackend, cudaEmulatedBackend, referenceBackend } from './models/native_model';
 export type { Backend } from './models/native_model';
 export { Tensor, tensor, formatShape } from './tensor';
 export type { DType, Shape, TensorLike, NestedNumbers } from './tensor';

@@ -181,6 +181,8 @@ export interface CudaDeviceInfo {
 }
 
 export interface CudaBinding {
+  /** The native model, as the CPU addon's, with the 'cuda' backend. */
+  Model?: CpuBinding['Model'];
   deviceCount(): number;
   devices(): CudaDeviceInfo[];
   runtimeVersion(): number;

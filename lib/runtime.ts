@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 import { availability as distributedAvailability } from './distributed/process_group';
 import { mpiAddonFile } from './distributed/mpi_addon';
+import { defaultBackend } from './models/native_model';
 import { cpu, cuda, CudaDeviceInfo, Isa, packageRoot } from './native';
 
 /** Instruction set of the CPU kernels in use ('amx', 'avx512bf16', 'avx512', 'avx2' or 'scalar'). */
@@ -66,8 +67,27 @@ export interface Info {
   node: string;
   napi: string;
   cuda: { available: boolean; file?: string; devices: CudaDeviceInfo[]; reason?: string };
+  /** The backend models train on when they are given none, and why. */
+  backend: { name: string; reason: string };
   /** Data-parallel training over MPI (distributed.init()): the MPI addon, or why it is not available. */
   distributed: { available: boolean; file?: string; reason?: string };
+}
+
+function defaultBackendInfo(gpuUsable: boolean): Info['backend'] {
+  const asked = process.env.RECURRENT_BACKEND;
+  if (asked) {
+    try {
+      const name = defaultBackend().name;
+      const unusable = name === 'cuda' && !gpuUsable ? ', but no GPU is usable (see cuda): making a model fails' : '';
+      return { name, reason: `RECURRENT_BACKEND=${asked}${unusable}` };
+    } catch (err) {
+      return { name: 'none', reason: (err as Error).message };
+    }
+  }
+  const gpu = gpuUsable
+    ? 'a GPU is usable: give a model backend: cudaBackend, or set RECURRENT_BACKEND=cuda, to train on it'
+    : 'no GPU is usable (see cuda)';
+  return { name: 'cpu', reason: `the default; ${gpu}` };
 }
 
 /** Everything `recurrent info` prints. */
@@ -89,6 +109,7 @@ export function info(): Info {
     node: process.versions.node,
     napi: process.versions.napi ?? 'unknown',
     cuda: { available: gpu.binding !== undefined, file: gpu.file, devices: gpu.devices, reason: gpu.reason },
+    backend: defaultBackendInfo(gpu.binding !== undefined),
     distributed: { ...distributedAvailability(), ...(distributedAvailability().available ? { file: mpiAddonFile } : {}) },
   };
 }

@@ -18,7 +18,7 @@ function walk(dir: string): string[] {
 
 test('binding.gyp takes every CPU source group from native/sources.json', (t) => {
   const gyp = read('binding.gyp');
-  for (const group of ['core', 'simt', 'cuda_emulated', 'avx2', 'avx512', 'avx512bf16', 'amx']) {
+  for (const group of ['core', 'cpu_entry', 'simt', 'cuda_emulated', 'avx2', 'avx512', 'avx512bf16', 'amx']) {
     t.true(gyp.includes(`node native/sources.js ${group})`), `binding.gyp lists the '${group}' group`);
   }
   for (const flags of ['flags.avx2', 'flags.avx512', 'flags.avx512bf16', 'flags.amx']) {
@@ -30,7 +30,7 @@ test('binding.gyp takes every CPU source group from native/sources.json', (t) =>
 test('CMakeLists.txt reads the same groups from native/sources.json', (t) => {
   const cmake = read('CMakeLists.txt');
   t.true(cmake.includes('native/sources.json'));
-  for (const group of ['core', 'simt', 'cuda_emulated', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels']) t.true(cmake.includes(`read_list(${group} `), group);
+  for (const group of ['core', 'cpu_entry', 'simt', 'cuda_emulated', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels']) t.true(cmake.includes(`read_list(${group} `), group);
   for (const flags of ['avx2', 'avx512', 'avx512bf16', 'amx']) t.true(cmake.includes(`read_flags(${flags} `), flags);
   t.false(/native\/[^\s)"]+\.(cc|cpp|cu)\b/.test(cmake), 'CMakeLists.txt names no source file of its own');
 });
@@ -39,7 +39,7 @@ test('every native source file is listed exactly once, and every listed file exi
   // simt: the host emulation of the CUDA kernels (in the main addon with cuda_emulated, the
   // kernels' host builds, and in test/cuda_kernels.test.ts);
   // mpi: the separate MPI addon (native/mpi/binding.gyp).
-  const listed = ['core', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels', 'simt', 'cuda_emulated', 'mpi'].flatMap((g) => sources[g] as string[]);
+  const listed = ['core', 'cpu_entry', 'avx2', 'avx512', 'avx512bf16', 'amx', 'cuda', 'cuda_kernels', 'simt', 'cuda_emulated', 'mpi'].flatMap((g) => sources[g] as string[]);
   t.is(new Set(listed).size, listed.length, 'no duplicates');
   for (const file of listed) t.true(fs.existsSync(path.join(packageRoot, file)), `${file} exists`);
   const onDisk = walk('native').filter((f) => /\.(cc|cpp|cu)$/.test(f));

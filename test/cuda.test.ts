@@ -1,5 +1,6 @@
 // The CUDA addon (recurrent_cuda.node, built by `npm run build:cuda` where nvcc is
-// present): it must load and say "no device" on a machine without a GPU or driver, the
+// present): it must load and say "no device" on a machine without a GPU or driver (its
+// native model on 'cuda' fails with that reason, on 'cpu' it works), the
 // loader must fall back to the CPU when the binary is missing, broken or finds no
 // device, and on a GPU the fused LSTM element-wise kernel must match a plain reference.
 import test, { ExecutionContext } from 'ava';
@@ -8,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CudaBinding, packageRoot, probeCuda } from '../lib/native';
+import { allCases } from './support/graph_cases';
 import { maxAbsDiff, Rng } from './support/random';
 
 const cudaAddon = path.join(packageRoot, 'build-cmake', 'Release', 'recurrent_cuda.node');
@@ -39,6 +41,8 @@ interface ChildReport {
   driverVersion: number;
   lstmError: { name: string; message: string } | null;
   badLengthError: { name: string; message: string } | null;
+  modelError: { name: string; message: string } | null;
+  cpuModelWeights: number;
 }
 
 const childScript = `
@@ -51,6 +55,8 @@ process.stdout.write(JSON.stringify({
   driverVersion: b.driverVersion(),
   lstmError: caught(() => b.lstmPointwise({ preactivations: new Float32Array(8), cPrev: new Float32Array(2), batch: 1, units: 2 })),
   badLengthError: caught(() => b.lstmPointwise({ preactivations: new Float32Array(7), cPrev: new Float32Array(2), batch: 1, units: 2 })),
+  modelError: caught(() => new b.Model(JSON.parse(process.argv[2]), { backend: 'cuda' })),
+  cpuModelWeights: (() => { const m = new b.Model(JSON.parse(process.argv[2]), { backend: 'cpu' }); const n = m.getWeights().length; m.dispose(); return n; })(),
 }));
 `;
 
@@ -59,7 +65,8 @@ testUnless(
   'CUDA addon loads without a GPU, reports no device and throws a clear error',
   (t) => {
     // In a child process: if loading aborted, only the child would die.
-    const run = childProcess.spawnSync(process.execPath, ['-e', childScript, cudaAddon], {
+    // The addon carries the native model too: a graph on 'cuda' fails with the reason, on 'cpu' it is made.
+    const run = childProcess.spawnSync(process.execPath, ['-e', childScript, cudaAddon, JSON.stringify(allCases[0].spec)], {
       encoding: 'utf8',
       timeout: 60000,
     });
@@ -77,6 +84,9 @@ testUnless(
     // Arguments are checked before any device is touched.
     t.is(r.badLengthError?.name, 'RangeError');
     t.regex(r.badLengthError?.message ?? '', /'preactivations' expected shape \[1, 8\] \(8 elements\), received 7/);
+    t.is(r.modelError?.name, 'Error');
+    t.regex(r.modelError?.message ?? '', /^Model: no CUDA device is available \(.+\)/);
+    t.true(r.cpuModelWeights > 0);
 
     const status = probeCuda(packageRoot, probeEnv());
     t.log(`probeCuda: ${status.reason}`);

@@ -32,6 +32,7 @@
 import test from 'ava';
 
 import type { NativeModel } from '../lib/graph_spec';
+import { cuda } from '../lib/native';
 import { allCases, GraphCase } from './support/graph_cases';
 import { build, compileSpec, optimizer } from './support/graph_specs';
 
@@ -53,8 +54,13 @@ function worstOf(as: ArrayLike<number>[], bs: ArrayLike<number>[]): number {
   return as.reduce((w, a, i) => Math.max(w, normalizedError(a, bs[i])), 0);
 }
 
-type Tested = 'cpu' | 'cuda-emulated';
-const overall: Record<Tested, number> = { cpu: 0, 'cuda-emulated': 0 };
+type Tested = 'cpu' | 'cuda-emulated' | 'cuda';
+const overall: Record<Tested, number> = { cpu: 0, 'cuda-emulated': 0, cuda: 0 };
+// The device itself where the CUDA addon found one (its kernels are the emulated ones,
+// built by nvcc); printed and skipped elsewhere.
+const gpu = cuda();
+const testedBackends: Tested[] = gpu.binding ? ['cpu', 'cuda-emulated', 'cuda'] : ['cpu', 'cuda-emulated'];
+if (!gpu.binding) console.log(`graph_backends.test: the 'cuda' backend is not tested on a device: ${gpu.reason ?? 'no CUDA device'}`);
 
 async function compare(t: import('ava').ExecutionContext, c: GraphCase, tested: Tested): Promise<void> {
   const make = (backend: Tested | 'reference'): NativeModel => {
@@ -87,7 +93,7 @@ async function compare(t: import('ava').ExecutionContext, c: GraphCase, tested: 
   for (const m of [cpu, ref]) m.dispose();
 }
 
-for (const tested of ['cpu', 'cuda-emulated'] as const) {
+for (const tested of testedBackends) {
   for (const c of allCases) {
     test.serial(`${tested} vs reference: ${c.name}`, (t) => compare(t, c, tested));
   }

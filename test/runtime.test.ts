@@ -82,6 +82,9 @@ test('the CLI prints a readable summary and rejects unknown commands', (t) => {
   t.regex(ok.stdout, /^recurrent \d+\.\d+\.\d+/);
   t.regex(ok.stdout, /isa: +(amx|avx512bf16|avx512|avx2|scalar)/);
   t.regex(ok.stdout, /cuda: /);
+  t.regex(ok.stdout, /backend: +cpu \(the default; /);
+  const chosen = childProcess.spawnSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8', env: { ...process.env, RECURRENT_BACKEND: 'cuda-emulated' } });
+  t.deepEqual((JSON.parse(chosen.stdout) as recurrent.Info).backend, { name: 'cuda-emulated', reason: 'RECURRENT_BACKEND=cuda-emulated' });
   const bad = childProcess.spawnSync(process.execPath, [cli, 'frobnicate'], { encoding: 'utf8' });
   t.is(bad.status, 2);
   t.regex(bad.stderr, /unknown command 'frobnicate'/);

@@ -1,9 +1,11 @@
 // Where a NativeModel comes from. A Backend makes native models from a GraphSpec: the CPU
 // backend runs the addon's fast kernels; the reference backend the same graph with every
-// op in its plain double-precision form (slow: for checking results). Everything above
-// this file talks only to the NativeModel interface of lib/graph_spec.ts.
+// op in its plain double-precision form (slow: for checking results); 'cuda-emulated' the
+// CUDA kernels on the host (slower still: for checking them); 'cuda' the CUDA addon's model
+// on the GPU. Everything above this file talks only to the NativeModel interface of
+// lib/graph_spec.ts.
 import type { CompileSpec, GraphSpec, NativeModel, NativeModelOptions } from '../graph_spec';
-import { cpu } from '../native';
+import { cpu, cuda, type CpuBinding } from '../native';
 import { describe } from '../options';
 
 export interface Backend {
@@ -15,9 +17,14 @@ export interface Backend {
   createModel(spec: GraphSpec, compile?: CompileSpec): Promise<NativeModel>;
 }
 
+type ModelClass = CpuBinding['Model'];
+
 async function addonModel(spec: GraphSpec, options: NativeModelOptions, compile: CompileSpec | undefined): Promise<NativeModel> {
   const { binding, file } = cpu();
-  const Model = binding.Model as typeof binding.Model | undefined;
+  return modelOf(binding.Model as ModelClass | undefined, file, spec, options, compile);
+}
+
+function modelOf(Model: ModelClass | undefined, file: string, spec: GraphSpec, options: NativeModelOptions, compile: CompileSpec | undefined): Promise<NativeModel> {
   if (typeof Model !== 'function' || typeof Model.create !== 'function') {
     throw new Error(
       `recurrent: the native addon at ${file} has no Model class (the native training graph) or no Model.create; ` +
@@ -43,11 +50,25 @@ export const cudaEmulatedBackend: Backend = {
   createModel: (spec, compile) => addonModel(spec, { backend: 'cuda-emulated' }, compile),
 };
 
-const BACKENDS: Record<string, Backend> = { cpu: cpuBackend, reference: referenceBackend, 'cuda-emulated': cudaEmulatedBackend };
+/**
+ * The GPU: the CUDA backend's kernels on device 0, through the CUDA addon
+ * (recurrent_cuda.node), which carries the native model too. Where there is no usable
+ * device or no CUDA build, making a model fails with the reason (see `npx recurrent info`).
+ */
+export const cudaBackend: Backend = {
+  name: 'cuda',
+  createModel: async (spec, compile) => {
+    const status = cuda();
+    if (!status.binding || !status.file) throw new Error(`recurrent: the CUDA backend cannot run here: ${status.reason ?? 'no CUDA device'}`);
+    return modelOf(status.binding.Model, status.file, spec, { backend: 'cuda' }, compile);
+  },
+};
+
+const BACKENDS: Record<string, Backend> = { cpu: cpuBackend, reference: referenceBackend, 'cuda-emulated': cudaEmulatedBackend, cuda: cudaBackend };
 
 /**
  * The backend models use when none is given: RECURRENT_BACKEND if set ('cpu',
- * 'reference' or 'cuda-emulated'), else the CPU. Any other value is an error, so a typo never trains
+ * 'reference', 'cuda-emulated' or 'cuda'), else the CPU. Any other value is an error, so a typo never trains
  * somewhere else than asked.
  */
 export function defaultBackend(env: NodeJS.ProcessEnv = process.env): Backend {
@@ -55,6 +76,6 @@ export function defaultBackend(env: NodeJS.ProcessEnv = process.env): Backend {
   if (name === undefined || name === '') return cpuBackend;
   const backend = Object.prototype.hasOwnProperty.call(BACKENDS, name) ? BACKENDS[name] : undefined;
   if (backend) return backend;
-  const hint = name === 'cuda' || name === 'gpu' ? ': the CUDA backend does not train models in this version' : '';
+  const hint = name === 'gpu' ? ": the GPU backend is called 'cuda'" : '';
   throw new RangeError(`RECURRENT_BACKEND=${describe(name)} is not a backend (known: ${Object.keys(BACKENDS).join(', ')})${hint}`);
 }

@@ -7,11 +7,12 @@
 
 namespace recurrent {
 
-// "cpu", "reference" or "cuda-emulated"; null for any other name.
+// "cpu", "reference", and "cuda-emulated" (CPU addon) or "cuda" (CUDA addon); null for
+// any other name. Making "cuda" throws a std::runtime_error when no device is usable.
 std::unique_ptr<Backend> make_backend(const std::string& name);
 bool is_backend_name(const std::string& name);
 
-// The names make_backend knows, for messages: "'cpu', 'reference'".
+// The names make_backend knows, for messages: "'cpu', 'reference', 'cuda-emulated'".
 const char* backend_names();
 
 }  // namespace recurrent

@@ -15,5 +15,9 @@ void register_rnn(Napi::Env env, Napi::Object exports);
 void register_reference(Napi::Env env, Napi::Object exports);
 void register_model(Napi::Env env, Napi::Object exports);
 
+// All of the above, after checking RECURRENT_ISA; false (with a JavaScript exception
+// pending) when the ISA asked for cannot run.
+bool register_addon(Napi::Env env, Napi::Object exports);
+
 }  // namespace napi
 }  // namespace recurrent

@@ -8,12 +8,18 @@ import type {
   CompileSpec, GraphSpec, InputBatch, InputSpec, LayerSpec, NativeModel, NativeModelOptions, NodeSpec, OptimizerSpec,
   OutputLossSpec, RecurrentSpec, StepArgs, TargetBatch,
 } from '../../lib/graph_spec';
-import { cpu } from '../../lib/native';
+import { cpu, cuda } from '../../lib/native';
 import { Rng } from './random';
 
 const binding = cpu().binding;
 
+/** A native model; backend 'cuda' makes it in the CUDA addon (where a device is usable). */
 export function newModel(spec: GraphSpec, options?: NativeModelOptions): NativeModel {
+  if (options?.backend === 'cuda') {
+    const Model = cuda().binding?.Model;
+    if (!Model) throw new Error(`the CUDA backend cannot run here: ${cuda().reason ?? 'no CUDA device'}`);
+    return new Model(spec, options);
+  }
   return new binding.Model(spec, options);
 }
 

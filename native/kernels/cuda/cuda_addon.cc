@@ -1,13 +1,16 @@
 // The CUDA addon's entry point (recurrent_cuda.node), loaded by lib/native.ts beside the
-// CPU addon. Loading it never needs a GPU or a driver: every function reports "no device"
-// (deviceCount() 0, devices() [], driverVersion() 0) or throws a JavaScript Error saying
-// why, so the loader can fall back to the CPU.
+// CPU addon. It exports what the CPU addon does (napi/register_addon.cc: the native model
+// with the backends 'cpu', 'reference' and 'cuda') and the device queries. Loading it never
+// needs a GPU or a driver: every function reports "no device" (deviceCount() 0, devices()
+// [], driverVersion() 0) or throws a JavaScript Error saying why, so the loader can fall
+// back to the CPU; a model asked for on 'cuda' without a device fails with the reason.
 #include <napi.h>
 
 #include <string>
 
 #include "kernels/cuda/cuda_device.h"
 #include "napi/arguments.h"
+#include "napi/bindings.h"
 #include "napi/rnn_arguments.h"
 
 namespace recurrent {
@@ -85,6 +88,7 @@ namespace {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   using namespace recurrent::napi;
+  if (!register_addon(env, exports)) return exports;
   exports.Set("deviceCount", Napi::Function::New(env, device_count, "deviceCount"));
   exports.Set("devices", Napi::Function::New(env, devices, "devices"));
   exports.Set("runtimeVersion", Napi::Function::New(env, runtime_version, "runtimeVersion"));

@@ -41,6 +41,8 @@ void simt::check_launch(cudaError_t err, const char* what) { recurrent::cuda::ch
 namespace recurrent {
 namespace cuda {
 
+void check_status(int code, const char* what) { check(static_cast<cudaError_t>(code), what); }
+
 int device_count(std::string* why_none) {
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);

@@ -72,6 +72,9 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
+// Throws a CudaError naming `what` when `code` (a cudaError_t) is not cudaSuccess.
+void check_status(int code, const char* what);
+
 // Makes `device` current for the calling thread; throws a CudaError naming the reason
 // when no device is usable or the index is out of range.
 void use_device(int device);

@@ -12,6 +12,9 @@ namespace recurrent {
 class EmulatedCudaBackend final : public CudaOpsBackend<HostMemoryBackend> {
  public:
   const char* name() const override { return "cuda-emulated"; }
+  // Its memory is the host's, but the graph is told it is a device's, so that batches take
+  // the path they take to a GPU (staged and uploaded, never read in place).
+  DeviceKind device() const override { return DeviceKind::Cuda; }
 };
 
 }  // namespace recurrent
