@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The one prepared script for a GPU machine (nvcc and, optionally, PyTorch with CUDA; no
 # Node packages needed): builds the CUDA kernels with nvcc, runs the cross-backend check
-# of every kernel against the reference formulas on the device (test/native/cuda_kernels_test.cc,
+# of the kernels against the reference formulas on the device (test/native/cuda_kernels_test.cc,
 # the program CI runs under the SIMT emulation), times our GEMM on the workloads' layer
-# shapes next to PyTorch's float32 matmul (TF32 off) when PyTorch sees the GPU, and prints
-# a table last. About a minute; run from the repository root:
+# shapes next to PyTorch's float32 matmul (TF32 off), and the recurrent layers of W1-W7
+# (forward and backward; W6 forward) next to PyTorch's cuDNN layers (TF32 off), and prints
+# the tables last. Where Node, cmake and this checkout's node_modules are present too, it
+# also builds the CUDA addon and trains every graph of test/graph_backends.test.ts on the
+# device against the reference backend. A few minutes; run from the repository root:
 #   bash bench/cuda/device_check.sh [sm_90]
-# What it cannot time yet: W1-W7 as whole training steps (the CUDA backend's recurrent
-# layer op and training loop are not built yet; see the README's CUDA section).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 arch="${1:-}"
@@ -37,6 +38,7 @@ echo "== build ($arch)"
 started=$(date +%s)
 build "$out/cuda_kernels_test" test/native/cuda_kernels_test.cc || { echo "build failed"; exit 1; }
 build "$out/gemm_timing" bench/cuda/gemm_timing.cc || { echo "build failed"; exit 1; }
+build "$out/rnn_timing" bench/cuda/rnn_timing.cc || { echo "build failed"; exit 1; }
 echo "built in $(( $(date +%s) - started )) s"
 echo "== cross-backend check on the device"
 "$out/cuda_kernels_test" > "$out/check.txt"; status=$?
@@ -60,6 +62,20 @@ for m, n, k in shapes:
     print(f"{ms:.3f} {2 * m * n * k / (ms * 1e6):.0f}")
 PY
 cat "$out/torch.txt"
+echo "== our recurrent layers"
+"$out/rnn_timing" | tee "$out/rnn.txt"
+echo "== PyTorch cuDNN recurrent layers (TF32 off)"
+python3 bench/cuda/rnn_timing_torch.py > "$out/rnn_torch.txt" 2>&1 || echo "PyTorch with CUDA not available" > "$out/rnn_torch.txt"
+cat "$out/rnn_torch.txt"
+graph="not run (needs node, cmake and node_modules)"
+if command -v node >/dev/null && command -v cmake >/dev/null && [ -d node_modules/node-addon-api ]; then
+  echo "== whole graphs on the device (test/graph_backends.test.ts)"
+  if npm run build:cuda > "$out/cmake.txt" 2>&1 && npx tsc -p tsconfig.json && npx ava dist/test/graph_backends.test.js > "$out/graph.txt" 2>&1; then
+    graph="passed: $(grep -c "cuda vs reference" "$out/graph.txt") graphs on cuda; $(grep -A1 'cuda: the worst' "$out/graph.txt" | tail -1 | sed 's/^ *//')"
+  else
+    graph="FAILED (see below)"; tail -40 "$out/cmake.txt" "$out/graph.txt" 2>/dev/null; status=1
+  fi
+fi
 echo
 echo "== table"
 echo "| GEMM shape | ours ms | ours GFLOP/s | torch ms | torch GFLOP/s | ours / torch speed |"
@@ -69,5 +85,13 @@ paste -d'|' <(tail -n +2 "$out/gemm.txt") "$out/torch.txt" | while IFS='|' read 
   ratio=$(python3 -c "print(f'{$tms / $ms:.2f}x')" 2>/dev/null || echo "-")
   echo "| $what | $ms | $gf | ${tms:--} | ${tgf:--} | $ratio |"
 done
+echo
+echo "| recurrent layers | ours ms | cuDNN ms | ours / cuDNN speed |"
+echo "|---|---|---|---|"
+paste -d'|' <(tail -n +2 "$out/rnn.txt") "$out/rnn_torch.txt" | while IFS='|' read -r what ms tms; do
+  ratio=$(python3 -c "print(f'{float(\"$tms\") / float(\"$ms\"):.2f}x')" 2>/dev/null || echo "-")
+  echo "| $what | $ms | ${tms:--} | $ratio |"
+done
 echo "kernel check: $(tail -1 "$out/check.txt") ($(grep -c '^ok' "$out/check.txt") passed)"
+echo "whole graphs: $graph"
 exit $status
