@@ -7,6 +7,7 @@ import { embedding } from '../lib/layers/embedding';
 import { lstm } from '../lib/layers/lstm';
 import { timeDistributed } from '../lib/layers/time_distributed';
 import { sequential, Sequential } from '../lib/models/sequential';
+import { mulberry32 } from '../lib/random';
 import { getNumThreads, setNumThreads } from '../lib/runtime';
 import type { Callback, TrainingModel } from '../lib/training/callbacks';
 import type { History } from '../lib/training/history';
@@ -72,14 +73,7 @@ export function sampleWithTemperature(probabilities: ArrayLike<number>, temperat
 
 /** A small seeded uniform generator (mulberry32), so samples are reproducible. */
 export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export interface CharModelConfig {
