@@ -286,6 +286,10 @@ struct RnnProblem {
   }
 };
 
+// Both forward paths where the layer can take them: each against the reference, and the
+// persistent one bitwise equal to the stepwise one.
+bool persistent_possible(const RnnConfig& c) { return !(c.cell == CellType::Gru && !c.reset_after); }
+
 void rnn_forward_ops() {
   for (const RnnCase& k : kRnnCases) {
     RnnProblem p(k);
@@ -296,33 +300,61 @@ void rnn_forward_ops() {
     iod.h_final = hd.data();
     iod.c_final = cd.data();
     rnn_forward_reference(p.c, p.reference_weights(), iod);
-
-    float *dy = to_device(std::vector<float>(B * T * H)), *dhf = to_device(std::vector<float>(B * H)),
-          *dcf = to_device(std::vector<float>(B * H)), *cache = to_device(std::vector<float>(cuda_ops::rnn_cache_size(p.c)));
-    RnnForwardIO<float> io = p.device_inputs();
-    io.y = dy;
-    io.h_final = dhf;
-    io.c_final = dcf;
-    cuda_ops::rnn_forward(p.c, p.device_weights(), io, cache, nullptr);
-    std::vector<float> got = to_host(dy, B * T * H), want = narrowed(yd);
-    const std::vector<float> hf = to_host(dhf, B * H), cf = to_host(dcf, B * H);
-    got.insert(got.end(), hf.begin(), hf.end());
+    std::vector<float> want = narrowed(yd);
     const std::vector<float> wh = narrowed(hd), wc = narrowed(cd);
     want.insert(want.end(), wh.begin(), wh.end());
-    if (p.c.has_cell_state()) {
-      got.insert(got.end(), cf.begin(), cf.end());
-      want.insert(want.end(), wc.begin(), wc.end());
+    if (p.c.has_cell_state()) want.insert(want.end(), wc.begin(), wc.end());
+
+    std::vector<float> stepwise;
+    for (cuda_ops::RnnForwardPath path : {cuda_ops::RnnForwardPath::Stepwise, cuda_ops::RnnForwardPath::Persistent}) {
+      const bool persistent = path == cuda_ops::RnnForwardPath::Persistent;
+      if (persistent && !persistent_possible(p.c)) continue;
+      // Persistent: 4 units per block, so the 9 units span three blocks that meet at grid syncs.
+      cuda_ops::set_rnn_forward_path(path, persistent ? 4 : 0);
+      float *dy = to_device(std::vector<float>(B * T * H)), *dhf = to_device(std::vector<float>(B * H)),
+            *dcf = to_device(std::vector<float>(B * H)), *cache = to_device(std::vector<float>(cuda_ops::rnn_cache_size(p.c)));
+      RnnForwardIO<float> io = p.device_inputs();
+      io.y = dy;
+      io.h_final = dhf;
+      io.c_final = dcf;
+      cuda_ops::rnn_forward(p.c, p.device_weights(), io, cache, nullptr);
+      std::vector<float> got = to_host(dy, B * T * H);
+      const std::vector<float> hf = to_host(dhf, B * H), cf = to_host(dcf, B * H);
+      got.insert(got.end(), hf.begin(), hf.end());
+      if (p.c.has_cell_state()) got.insert(got.end(), cf.begin(), cf.end());
+      const std::string name = std::string("rnn_forward ") + (persistent ? "persistent (3 blocks) " : "stepwise ") + k.name;
+      check_close(got, want, 1e-5, name + ": y, h and c");
+      if (persistent) check(got == stepwise, name + ": bitwise the stepwise path's y, h and c");
+      else stepwise = got;
+      for (float* q : {dy, dhf, dcf, cache}) release(q);
     }
-    check_close(got, want, 1e-5, std::string("rnn_forward ") + k.name + ": y, h and c");
-    for (float* q : {dy, dhf, dcf, cache}) release(q);
   }
+  cuda_ops::set_rnn_forward_path(cuda_ops::RnnForwardPath::Auto);
+  RnnConfig small;
+  small.cell = CellType::Lstm;
+  small.batch = 8;
+  small.units = 256;
+  small.steps = small.input = 1;
+  RnnConfig large = small;
+  large.batch = 9;
+  RnnConfig before = small;
+  before.cell = CellType::Gru;
+  before.reset_after = false;
+  check(cuda_ops::rnn_forward_path_for(small) == cuda_ops::RnnForwardPath::Persistent &&
+            cuda_ops::rnn_forward_path_for(large) == cuda_ops::RnnForwardPath::Stepwise &&
+            cuda_ops::rnn_forward_path_for(before) == cuda_ops::RnnForwardPath::Stepwise,
+        "rnn_forward path: persistent for batch <= 8, stepwise above and for GRU resetAfter false");
 }
 
 // Backward from dy at every step and from the final states, the weight gradients
 // accumulated onto non-zero starting values.
 void rnn_backward_ops() {
-  for (const RnnCase& k : kRnnCases) {
+  for (const RnnCase& k : kRnnCases)
+    for (cuda_ops::RnnForwardPath path : {cuda_ops::RnnForwardPath::Stepwise, cuda_ops::RnnForwardPath::Persistent}) {
+    const bool persistent = path == cuda_ops::RnnForwardPath::Persistent;
     RnnProblem p(k);
+    if (persistent && !persistent_possible(p.c)) continue;
+    cuda_ops::set_rnn_forward_path(path, persistent ? 4 : 0);
     const RnnConfig& c = p.c;
     const int64_t B = p.B, T = p.T, I = p.I, H = p.H, GH = p.GH;
     const bool lstm = c.has_cell_state();
@@ -365,7 +397,7 @@ void rnn_backward_ops() {
     g.dbias = k.bias ? ddb : nullptr;
     g.dpeephole = k.peephole ? ddp : nullptr;
     cuda_ops::rnn_backward(c, p.device_weights(), io, cache, g, work, nullptr);
-    const std::string name = std::string("rnn_backward ") + k.name + ": ";
+    const std::string name = std::string("rnn_backward ") + k.name + (persistent ? " (after the persistent forward)" : "") + ": ";
     check_close(to_host(ddx, B * T * I), narrowed(dxd), 1e-5, name + "dx");
     check_close(to_host(ddh0, B * H), narrowed(dh0d), 1e-5, name + "dh0");
     if (lstm) check_close(to_host(ddc0, B * H), narrowed(dc0d), 1e-5, name + "dc0");
@@ -375,6 +407,7 @@ void rnn_backward_ops() {
     if (k.peephole) check_close(to_host(ddp, 3 * H), narrowed(dpd), 1e-5, name + "dpeephole (+=)");
     for (float* q : {cache, work, ddy, ddhf, ddcf, ddx, ddh0, ddc0, ddW, ddU, ddb, ddp}) release(q);
   }
+  cuda_ops::set_rnn_forward_path(cuda_ops::RnnForwardPath::Auto);
 }
 
 #if !defined(__CUDACC__)

@@ -360,6 +360,149 @@ SIMT_KERNEL void peephole_gradient_kernel(RnnConfig cfg, const float* dg, const 
   }
 }
 
+// ---- The persistent forward (the Persistent RNN idea): one cooperative launch for the
+// whole sequence. Block bi owns units [bi * per_block, ...) and keeps their columns of the
+// recurrent kernel (every gate) in shared memory for all steps; each thread computes one
+// (sample, unit) of a step: the recurrent products for its unit's gates, summed over k
+// ascending as the stepwise GEMM sums them, then the same cell math, so the two paths give
+// the same bits. The state is double-buffered in global memory and the grid synchronises
+// once per step, since the next step reads every unit of h. GRU with reset_after false
+// needs r of every unit before its candidate's product: it always takes the stepwise path.
+struct PersistentArgs {
+  RnnConfig cfg;
+  int64_t per_block = 0;  // units per block
+  const float* xproj = nullptr;
+  const float* recurrent_kernel = nullptr;  // [H, GH]
+  const float* recurrent_bias = nullptr;    // GRU reset_after, or null
+  const float* peephole = nullptr;
+  const uint8_t* mask = nullptr;
+  const float* recurrent_mask = nullptr;
+  float* h[2] = {nullptr, nullptr};  // [B, H] each: the state entering even / odd steps
+  float* c = nullptr;                // [B, H]
+  float* y = nullptr;
+  float* gates = nullptr;   // cache [T, B, GH]
+  float* h_prev = nullptr;  // cache [T, B, H]
+  float* c_prev = nullptr;
+  float* extra = nullptr;
+};
+
+SIMT_KERNEL void persistent_forward_kernel(PersistentArgs a) {
+  SIMT_DYNAMIC_SHARED(float, u);  // [H, G, per_block]: u[(k * G + g) * per_block + jj]
+  const int64_t B = a.cfg.batch, T = a.cfg.steps, H = a.cfg.units, G = a.cfg.gates(), GH = G * H, P = a.per_block;
+  const int64_t j0 = int64_t(blockIdx.x) * P;
+  for (int64_t e = threadIdx.x; e < H * G * P; e += blockDim.x) {
+    const int64_t jj = e % P, g = (e / P) % G, k = e / (P * G), j = j0 + jj;
+    u[e] = j < H ? a.recurrent_kernel[k * GH + g * H + j] : 0.0f;
+  }
+  simt_sync();
+  const Activation act = a.cfg.activation, ract = a.cfg.recurrent_activation;
+  for (int64_t s = 0; s < T; ++s) {
+    const int64_t t = a.cfg.go_backwards ? T - 1 - s : s;
+    const float* cur = a.h[s % 2];
+    float* next = a.h[(s + 1) % 2];
+    for (int64_t e = threadIdx.x; e < B * P; e += blockDim.x) {
+      const int64_t b = e / P, jj = e % P, j = j0 + jj;
+      if (j >= H) continue;
+      const int64_t bj = b * H + j;
+      const float hp = cur[bj];
+      a.h_prev[s * B * H + bj] = hp;
+      const bool valid = a.mask == nullptr || a.mask[b * T + t] != 0;
+      float* yout = a.y ? a.y + (b * T + s) * H + j : nullptr;
+      float rec[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      if (valid)
+        for (int64_t k = 0; k < H; ++k) {
+          const float hk = a.recurrent_mask ? cur[b * H + k] * a.recurrent_mask[b * H + k] : cur[b * H + k];
+          for (int64_t g = 0; g < G; ++g) rec[g] += hk * u[(k * G + g) * P + jj];
+        }
+      const float* xp = a.xproj + (b * T + t) * GH;
+      float* gate = a.gates + (s * B + b) * GH;
+      float h = hp;
+      switch (a.cfg.cell) {
+        case CellType::SimpleRnn:
+          if (valid) gate[j] = h = activate(act, xp[j] + rec[0]);
+          break;
+        case CellType::Lstm: {
+          const float cp = a.c[bj];
+          a.c_prev[s * B * H + bj] = cp;
+          if (!valid) break;
+          const float* p = a.peephole;
+          float i, f, gg, o, c;
+          lstm_step_forward(act, ract, xp[j] + rec[0], xp[H + j] + rec[1], xp[2 * H + j] + rec[2], xp[3 * H + j] + rec[3],
+                            cp, p ? p[j] : 0.0f, p ? p[H + j] : 0.0f, p ? p[2 * H + j] : 0.0f, &i, &f, &gg, &o, &c, &h);
+          gate[j] = i;
+          gate[H + j] = f;
+          gate[2 * H + j] = gg;
+          gate[3 * H + j] = o;
+          a.extra[s * B * H + bj] = c;
+          a.c[bj] = c;
+          break;
+        }
+        case CellType::Gru: {
+          if (!valid) break;
+          const float* rb = a.recurrent_bias;
+          const float hz = rec[0] + (rb ? rb[j] : 0.0f), hr = rec[1] + (rb ? rb[H + j] : 0.0f),
+                      hn = rec[2] + (rb ? rb[2 * H + j] : 0.0f);
+          float z, r, nn;
+          gru_step_forward(act, ract, xp[j], xp[H + j], xp[2 * H + j], hz, hr, hn, hp, &z, &r, &nn, &h);
+          gate[j] = z;
+          gate[H + j] = r;
+          gate[2 * H + j] = nn;
+          a.extra[s * B * H + bj] = hn;
+          break;
+        }
+      }
+      next[bj] = h;
+      if (yout) *yout = valid ? h : 0.0f;
+    }
+    simt_grid_sync();
+  }
+}
+
+RnnForwardPath forward_path_setting = RnnForwardPath::Auto;
+int64_t units_per_block_limit = 0;  // 0: as many as fit
+
+constexpr int64_t kPersistentMaxBatch = 8;
+constexpr size_t kPersistentSharedBytes = 48 * 1024;  // without opting in to more
+constexpr unsigned kPersistentThreads = 128;
+
+// Units per block of the persistent path (their recurrent columns fill at most the shared
+// memory), or 0 where the layer cannot take it.
+int64_t persistent_units_per_block(const RnnConfig& c) {
+  if (c.cell == CellType::Gru && !c.reset_after) return 0;
+  const int64_t per_unit = c.units * c.gates() * int64_t(sizeof(float));
+  const int64_t fit = std::min<int64_t>(c.units, int64_t(kPersistentSharedBytes) / per_unit);
+  return units_per_block_limit > 0 ? std::min(fit, units_per_block_limit) : fit;
+}
+
+// Blocks of the persistent kernel that can be resident at once (a cooperative launch needs
+// them all); the emulation runs any number.
+int64_t persistent_capacity(size_t shared_bytes) {
+#if defined(__CUDACC__)
+  int device = 0, sms = 0, per_sm = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess ||
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, persistent_forward_kernel, kPersistentThreads, shared_bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return int64_t(sms) * per_sm;
+#else
+  (void)shared_bytes;
+  return int64_t(1) << 30;
+#endif
+}
+
+bool use_persistent(const RnnConfig& c) {
+  if (forward_path_setting == RnnForwardPath::Stepwise) return false;
+  const int64_t P = persistent_units_per_block(c);
+  const bool fits = P > 0 && (c.units + P - 1) / P <= persistent_capacity(size_t(c.units * c.gates() * P) * sizeof(float));
+  if (forward_path_setting == RnnForwardPath::Persistent) {
+    if (!fits)
+      throw std::invalid_argument("the persistent recurrent forward cannot take this layer (GRU resetAfter false, or its recurrent kernel does not fit the device's resident blocks)");
+    return true;
+  }
+  return fits && c.batch <= kPersistentMaxBatch;
+}
+
 unsigned blocks(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(4096, simt::blocks_for(n, kThreads))); }
 
 void copy_or_zero(float* dst, const float* src, int64_t n, simt::Stream s) {
@@ -369,6 +512,14 @@ void copy_or_zero(float* dst, const float* src, int64_t n, simt::Stream s) {
 }  // namespace
 
 int64_t rnn_cache_size(const RnnConfig& config) { return CacheLayout(config).total; }
+
+void set_rnn_forward_path(RnnForwardPath path, int64_t max_units_per_block) {
+  forward_path_setting = path;
+  units_per_block_limit = max_units_per_block;
+}
+RnnForwardPath rnn_forward_path_for(const RnnConfig& config) {
+  return use_persistent(config) ? RnnForwardPath::Persistent : RnnForwardPath::Stepwise;
+}
 
 void rnn_forward(const RnnConfig& cfg, const RnnWeights<float>& w, const RnnForwardIO<float>& io, float* cache,
                  Stream stream) {
@@ -401,6 +552,33 @@ void rnn_forward(const RnnConfig& cfg, const RnnWeights<float>& w, const RnnForw
   a.rh = cache + L.rh;
   float* h_rec = io.recurrent_mask ? cache + L.h_rec : h;
   a.h_rec = h_rec;
+  if (use_persistent(cfg)) {
+    PersistentArgs p;
+    p.cfg = cfg;
+    p.per_block = persistent_units_per_block(cfg);
+    p.xproj = xproj;
+    p.recurrent_kernel = w.recurrent_kernel;
+    p.recurrent_bias = a.recurrent_bias;
+    p.peephole = a.peephole;
+    p.mask = io.mask;
+    p.recurrent_mask = io.recurrent_mask;
+    p.h[0] = h;
+    p.h[1] = cache + L.rh;  // the second state buffer (rh serves GRU reset_before only)
+    p.c = c;
+    p.y = io.y;
+    p.gates = cache + L.gates;
+    p.h_prev = cache + L.h_prev;
+    p.c_prev = cache + L.c_prev;
+    p.extra = cache + L.extra;
+    const int64_t grid = (H + p.per_block - 1) / p.per_block;
+    const size_t shared = size_t(H * cfg.gates() * p.per_block) * sizeof(float);
+    simt::launch_cooperative(dim3(static_cast<unsigned>(grid)), dim3(kPersistentThreads), shared, st,
+                             persistent_forward_kernel, p);
+    const float* h_last = p.h[T % 2];
+    if (io.h_final) copy_or_zero(io.h_final, h_last, B * H, st);
+    if (io.c_final && cfg.has_cell_state()) copy_or_zero(io.c_final, c, B * H, st);
+    return;
+  }
   for (int64_t s = 0; s < T; ++s) {
     a.s = s;
     a.t = cfg.go_backwards ? T - 1 - s : s;
