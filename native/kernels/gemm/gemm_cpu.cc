@@ -108,6 +108,7 @@ struct GemmTask {
   const GemmMicrokernel* kernel;
   bool trans_a;
   int64_t m, n, k, lda, ldc, block_m, group_n, n_groups;
+  bool split_columns;  // tasks are column panels over every row block (else row blocks over every column)
   float alpha, beta;
   const float* a;
   const float* b;  // packed with kernel->nr, or null: each thread packs its own blocks of b_raw
@@ -117,15 +118,15 @@ struct GemmTask {
   float* c;
 };
 
-// Rows [i0, i0+mc) by columns [j_lo, j_hi) of C, all of k.
-void gemm_block(const GemmTask& x, float* a_pack, float* b_pack, int64_t i0, int64_t mc, int64_t j_lo, int64_t j_hi) {
+// Columns [j_lo, j_hi) of C for the row blocks [i_lo, i_hi) (multiples of block_m), all of
+// k. Each k-block of B is packed (when raw) once and used by every row block, so a thread
+// that owns a column range over several row blocks packs its share of B once.
+void gemm_block(const GemmTask& x, float* a_pack, float* b_pack, int64_t i_lo, int64_t i_hi, int64_t j_lo, int64_t j_hi) {
   const int64_t mr = x.kernel->mr, nr = x.kernel->nr;
   const int64_t n_padded = round_up(x.n, nr);
-  // A few rows (a batch of 1..4): two panels per call, see GemmMicrokernel.
-  const int64_t step = mc <= mr / 3 ? 2 * nr : nr;
   if (x.beta != 0.0f && x.beta != 1.0f) {
-    for (int64_t i = 0; i < mc; ++i) {
-      float* row = x.c + (i0 + i) * x.ldc;
+    for (int64_t i = i_lo; i < i_hi; ++i) {
+      float* row = x.c + i * x.ldc;
       for (int64_t j = j_lo; j < j_hi; ++j) row[j] *= x.beta;
     }
   }
@@ -134,7 +135,6 @@ void gemm_block(const GemmTask& x, float* a_pack, float* b_pack, int64_t i0, int
     for (int64_t k0 = 0; k0 < x.k; k0 += kBlockK) {
       const int64_t kc = std::min(kBlockK, x.k - k0);
       const bool accumulate = k0 > 0 || x.beta != 0.0f;
-      pack_a(x.trans_a, x.a, x.lda, x.alpha, i0, mc, k0, kc, mr, a_pack);
       // b_block: the panel holding column js in this k-block.
       const float* b_block;
       if (x.b) {
@@ -143,13 +143,19 @@ void gemm_block(const GemmTask& x, float* a_pack, float* b_pack, int64_t i0, int
         pack_b_block(x.trans_b, x.b_raw, x.ldb, x.n, k0, kc, js, je, nr, b_pack);
         b_block = b_pack;
       }
-      for (int64_t jp = js; jp < je; jp += step) {
-        const float* b_panel = b_block + ((jp - js) / nr) * kc * nr;
-        const int cols = static_cast<int>(std::min(step, je - jp));
-        for (int64_t ip = 0; ip < mc; ip += mr) {
-          const int rows = static_cast<int>(std::min(mr, mc - ip));
-          x.kernel->run(kc, a_pack + ip * kc, b_panel, kc * nr, x.c + (i0 + ip) * x.ldc + jp, x.ldc, accumulate,
-                        rows, cols);
+      for (int64_t i0 = i_lo; i0 < i_hi; i0 += x.block_m) {
+        const int64_t mc = std::min(x.block_m, i_hi - i0);
+        // A few rows (a batch of 1..4): two panels per call, see GemmMicrokernel.
+        const int64_t step = mc <= mr / 3 ? 2 * nr : nr;
+        pack_a(x.trans_a, x.a, x.lda, x.alpha, i0, mc, k0, kc, mr, a_pack);
+        for (int64_t jp = js; jp < je; jp += step) {
+          const float* b_panel = b_block + ((jp - js) / nr) * kc * nr;
+          const int cols = static_cast<int>(std::min(step, je - jp));
+          for (int64_t ip = 0; ip < mc; ip += mr) {
+            const int rows = static_cast<int>(std::min(mr, mc - ip));
+            x.kernel->run(kc, a_pack + ip * kc, b_panel, kc * nr, x.c + (i0 + ip) * x.ldc + jp, x.ldc, accumulate,
+                          rows, cols);
+          }
         }
       }
     }
@@ -166,10 +172,13 @@ void gemm_run(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, int64_
   const int64_t block_m = mr * kRowPanelsPerBlock;
   const int64_t m_blocks = (m + block_m - 1) / block_m;
   const int64_t threads = 2 * m * n * k < kParallelFlops ? 1 : num_threads();
-  // Few row blocks (a time step's batch): split the columns panel by panel between threads.
-  const int64_t group_n = m_blocks >= 4 * threads ? kGroupN : nr;
+  // Few row blocks (a time step's batch, or a weight gradient's few rows): split the
+  // columns panel by panel between threads, each thread taking every row block of its
+  // columns; else split the row blocks, each thread taking every column.
+  const bool split_columns = m_blocks < 4 * threads;
+  const int64_t group_n = split_columns ? nr : kGroupN;
   const int64_t n_groups = (n + group_n - 1) / group_n;
-  const int64_t tasks = m_blocks * n_groups;
+  const int64_t tasks = split_columns ? n_groups : m_blocks;
   if (!b_packed && group_n == kGroupN) {
     // Row blocks spread over threads share all of B: pack it once, in the calling
     // thread's buffer, kept between calls (no allocation once it has grown).
@@ -179,7 +188,7 @@ void gemm_run(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, int64_
     pack_b(trans_b, k, n, b, ldb, nr, b_pack.data());
     b_packed = b_pack.data();
   }
-  GemmTask task{&kern.gemm, trans_a, m, n, k, lda, ldc, block_m, group_n, n_groups, alpha, beta, a,
+  GemmTask task{&kern.gemm, trans_a, m, n, k, lda, ldc, block_m, group_n, n_groups, split_columns, alpha, beta, a,
                 b_packed, b, trans_b, ldb, c};
   parallel_for(tasks, (tasks + threads - 1) / threads, [](void* vctx, int64_t t0, int64_t t1) {
     const GemmTask& x = *static_cast<const GemmTask*>(vctx);
@@ -188,15 +197,12 @@ void gemm_run(const CpuKernels& kern, bool trans_a, int64_t m, int64_t n, int64_
     if (a_pack.size() < need) a_pack.resize(need);
     const size_t need_b = x.b ? 0 : static_cast<size_t>(std::min(kBlockK, x.k) * kGroupN);
     if (b_pack.size() < need_b) b_pack.resize(need_b);
-    for (int64_t t = t0; t < t1;) {
-      // The run of this chunk's tasks in one row block: one contiguous column range.
-      const int64_t mb = t / x.n_groups;
-      const int64_t t_end = std::min(t1, (mb + 1) * x.n_groups);
-      const int64_t j_lo = (t % x.n_groups) * x.group_n;
-      const int64_t j_hi = std::min(x.n, ((t_end - 1) % x.n_groups + 1) * x.group_n);
-      const int64_t i0 = mb * x.block_m;
-      gemm_block(x, a_pack.data(), b_pack.data(), i0, std::min(x.block_m, x.m - i0), j_lo, j_hi);
-      t = t_end;
+    if (x.split_columns) {
+      // Column panels [t0, t1), every row block.
+      gemm_block(x, a_pack.data(), b_pack.data(), 0, x.m, t0 * x.group_n, std::min(x.n, t1 * x.group_n));
+    } else {
+      // Row blocks [t0, t1), every column.
+      gemm_block(x, a_pack.data(), b_pack.data(), t0 * x.block_m, std::min(x.m, t1 * x.block_m), 0, x.n);
     }
   }, &task);
 }
