@@ -28,7 +28,7 @@ function batchOf(rng: Rng) {
   return { x: tensor(ids, [B, T]), y: tensor(labels, [B]) };
 }
 
-function textModel(backend: typeof cpuBackend) {
+function textModel(backend: typeof cpuBackend, optimizer = optimizers.adam({ learningRate: 0.01, clipnorm: 1 })) {
   const m = sequential(
     [
       layers.embedding({ inputDim: V, outputDim: 6, maskZero: true, inputShape: [T] }),
@@ -38,11 +38,11 @@ function textModel(backend: typeof cpuBackend) {
     ],
     { seed: 5, backend },
   );
-  m.compile({ optimizer: optimizers.adam({ learningRate: 0.01, clipnorm: 1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
 
-test('fit on the emulated CUDA kernels matches the CPU; the checkpoint loads on the CPU and predicts the same', async (t) => {
+test.serial('fit on the emulated CUDA kernels matches the CPU; the checkpoint loads on the CPU and predicts the same', async (t) => {
   const rng = new Rng(3);
   const { x, y } = batchOf(rng);
   const [cpu, cuda] = [textModel(cpuBackend), textModel(cudaEmulatedBackend)];
@@ -72,7 +72,39 @@ test('fit on the emulated CUDA kernels matches the CPU; the checkpoint loads on 
   cuda.dispose();
 });
 
-test('RECURRENT_BACKEND=cuda-emulated selects it', (t) => {
+test.serial('RECURRENT_BACKEND=cuda-emulated selects it', (t) => {
   t.is(defaultBackend({ RECURRENT_BACKEND: 'cuda-emulated' }).name, 'cuda-emulated');
   t.throws(() => defaultBackend({ RECURRENT_BACKEND: 'cuda-emulate' }), { message: /known: cpu, reference, cuda-emulated/ });
+});
+
+test.serial('RECURRENT_CUDA_TF32=1 runs the products in TF32: within TF32 rounding of the CPU', async (t) => {
+  const rng = new Rng(4);
+  const { x, y } = batchOf(rng);
+  process.env.RECURRENT_CUDA_TF32 = '1';
+  let tf32: ReturnType<typeof textModel> | undefined;
+  try {
+    const sgd = () => optimizers.sgd({ learningRate: 0.1 });
+    const cpu = textModel(cpuBackend, sgd());
+    tf32 = textModel(cudaEmulatedBackend, sgd());
+    const [pc, pg] = [(await cpu.predict(x)) as { data: Float32Array }, (await tf32.predict(x)) as { data: Float32Array }];
+    let diff = 0;
+    pc.data.forEach((v, i) => (diff = Math.max(diff, Math.abs(v - pg.data[i]))));
+    const [lc, lg] = [(await cpu.trainOnBatch(x, y)).loss, (await tf32.trainOnBatch(x, y)).loss];
+    let worst = 0;
+    const [wc, wg] = [cpu.getWeights(), tf32.getWeights()];
+    wc.forEach((w, i) => w.data.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - wg[i].data[j])))));
+    t.log(`TF32: predictions within ${diff.toExponential(2)}, loss ${lg} vs ${lc}, weights after an SGD step within ${worst.toExponential(2)}`);
+    // Differences there are (TF32 keeps 10 mantissa bits), and they stay at that scale.
+    t.true(diff > 1e-7 && diff < 2e-3, `predictions differ by ${diff}`);
+    t.true(Math.abs(lc - lg) < 2e-3 * Math.abs(lc));
+    t.true(worst < 2e-3, `weights differ by ${worst}`);
+    cpu.dispose();
+  } finally {
+    delete process.env.RECURRENT_CUDA_TF32;
+    tf32?.dispose();
+    // A backend made now switches the process back to float32 products.
+    const plain = textModel(cudaEmulatedBackend);
+    await plain.predict(x);
+    plain.dispose();
+  }
 });

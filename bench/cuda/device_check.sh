@@ -80,11 +80,14 @@ echo
 echo "== table"
 echo "| GEMM shape | ours ms | ours GFLOP/s | torch ms | torch GFLOP/s | ours / torch speed |"
 echo "|---|---|---|---|---|---|"
-paste -d'|' <(tail -n +2 "$out/gemm.txt") "$out/torch.txt" | while IFS='|' read -r what ms gf torch; do
+paste -d'|' <(tail -n +2 "$out/gemm.txt" | grep -v ' TF32 |') "$out/torch.txt" | while IFS='|' read -r what ms gf torch; do
   read -r tms tgf <<< "$torch"
   ratio=$(python3 -c "print(f'{$tms / $ms:.2f}x')" 2>/dev/null || echo "-")
   echo "| $what | $ms | $gf | ${tms:--} | ${tgf:--} | $ratio |"
 done
+echo
+echo "TF32 tensor-core GEMM (ours):"
+grep ' TF32 |' "$out/gemm.txt" | sed 's/^/  /'
 echo
 echo "| recurrent layers | ours ms | cuDNN ms | ours / cuDNN speed |"
 echo "|---|---|---|---|"

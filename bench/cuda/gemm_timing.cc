@@ -1,6 +1,7 @@
 // Times the CUDA backend's float32 GEMM (kernels/gemm/gemm_cuda.cu) on the shapes the
 // recurrent layers of the workloads use, with CUDA events after a warm-up, and prints
-// milliseconds and GFLOP/s per shape. Built with nvcc (-x cu) by bench/cuda/device_check.sh;
+// milliseconds and GFLOP/s per shape; then the same shapes on the TF32 tensor-core path
+// (gemm_tf32), as "<shape> TF32" lines after the table device_check.sh pairs with PyTorch. Built with nvcc (-x cu) by bench/cuda/device_check.sh;
 // needs a GPU.
 #include <cuda_runtime.h>
 
@@ -22,7 +23,12 @@ int main() {
       {"square 4096^3", 4096, 4096, 4096},
   };
   std::printf("shape | ms | GFLOP/s\n");
+  for (int tf32 = 0; tf32 < 2; ++tf32)
   for (const Shape& s : shapes) {
+    auto run = [&](float* a, float* b, float* c) {
+      if (tf32) recurrent::cuda_ops::gemm_tf32(false, false, s.m, s.n, s.k, 1.0f, a, s.k, b, s.n, 0.0f, c, s.n, nullptr);
+      else recurrent::cuda_ops::gemm(false, false, s.m, s.n, s.k, 1.0f, a, s.k, b, s.n, 0.0f, c, s.n, nullptr);
+    };
     float *a, *b, *c;
     if (cudaMalloc(&a, sizeof(float) * s.m * s.k) != cudaSuccess || cudaMalloc(&b, sizeof(float) * s.k * s.n) != cudaSuccess ||
         cudaMalloc(&c, sizeof(float) * s.m * s.n) != cudaSuccess) {
@@ -31,19 +37,19 @@ int main() {
     }
     cudaMemset(a, 0, sizeof(float) * s.m * s.k);
     cudaMemset(b, 0, sizeof(float) * s.k * s.n);
-    for (int i = 0; i < 3; ++i) recurrent::cuda_ops::gemm(false, false, s.m, s.n, s.k, 1.0f, a, s.k, b, s.n, 0.0f, c, s.n, nullptr);
+    for (int i = 0; i < 3; ++i) run(a, b, c);
     cudaEvent_t start, stop;
     cudaEventCreate(&start);
     cudaEventCreate(&stop);
     const int reps = 20;
     cudaEventRecord(start);
-    for (int i = 0; i < reps; ++i) recurrent::cuda_ops::gemm(false, false, s.m, s.n, s.k, 1.0f, a, s.k, b, s.n, 0.0f, c, s.n, nullptr);
+    for (int i = 0; i < reps; ++i) run(a, b, c);
     cudaEventRecord(stop);
     cudaEventSynchronize(stop);
     float ms = 0.0f;
     cudaEventElapsedTime(&ms, start, stop);
     ms /= reps;
-    std::printf("%s | %.3f | %.0f\n", s.what, ms, 2.0 * s.m * s.n * s.k / (ms * 1e6));
+    std::printf("%s%s | %.3f | %.0f\n", s.what, tf32 ? " TF32" : "", ms, 2.0 * s.m * s.n * s.k / (ms * 1e6));
     cudaFree(a);
     cudaFree(b);
     cudaFree(c);

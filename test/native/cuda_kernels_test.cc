@@ -17,6 +17,7 @@
 
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/simt.h"
+#include "kernels/cuda/tf32.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/rnn/rnn_reference.h"
 #include "kernels/tensor/tensor_plain.h"
@@ -185,6 +186,47 @@ void gemm_ops() {
         release(db);
         release(dc);
       }
+}
+
+// The TF32 tensor-core GEMM against the double-precision product of the TF32-rounded
+// operands (what the tensor cores multiply), and against the exact product (TF32's own
+// error, about 1e-3).
+void gemm_tf32_ops() {
+  struct Case {
+    int64_t m, n, k;
+    float alpha, beta;
+  };
+  const Case cases[] = {{37, 53, 29, 1.0f, 0.0f}, {64, 64, 16, 1.0f, 0.0f}, {130, 70, 9, 0.7f, 1.0f}, {1, 9, 130, 1.0f, 0.5f}};
+  for (const Case& c : cases)
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        const int64_t lda = ta ? c.m : c.k, ldb = tb ? c.k : c.n, ldc = c.n;
+        const std::vector<float> a = uniform(c.m * c.k, 6), b = uniform(c.k * c.n, 7), c0 = uniform(c.m * c.n, 8);
+        float *da = to_device(a), *db = to_device(b), *dc = to_device(c0);
+        cuda_ops::gemm_tf32(ta, tb, c.m, c.n, c.k, c.alpha, da, lda, db, ldb, c.beta, dc, ldc, nullptr);
+        const std::vector<float> got = to_host(dc, c.m * c.n);
+        std::vector<float> rounded(c.m * c.n), exact(c.m * c.n);
+        for (int64_t i = 0; i < c.m; ++i)
+          for (int64_t j = 0; j < c.n; ++j) {
+            double sr = 0.0, se = 0.0;
+            for (int64_t p = 0; p < c.k; ++p) {
+              const float av = ta ? a[p * lda + i] : a[i * lda + p], bv = tb ? b[j * ldb + p] : b[p * ldb + j];
+              sr += double(simt::round_to_tf32(av)) * simt::round_to_tf32(bv);
+              se += double(av) * bv;
+            }
+            rounded[i * ldc + j] = static_cast<float>(c.alpha * sr + c.beta * c0[i * ldc + j]);
+            exact[i * ldc + j] = static_cast<float>(c.alpha * se + c.beta * c0[i * ldc + j]);
+          }
+        const std::string name = std::string("gemm_tf32 ") + (ta ? "T" : "N") + (tb ? "T" : "N") + " " + shape({c.m, c.n, c.k});
+        check_close(got, rounded, 1e-5, name + " vs the product of TF32-rounded operands");
+        check_close(got, exact, 4e-3, name + " vs the float32 product");
+        release(da);
+        release(db);
+        release(dc);
+      }
+  check(simt::round_to_tf32(1.0f + 0x1p-11f) == 1.0f + 0x1p-10f && simt::round_to_tf32(1.0f + 0x1p-12f) == 1.0f &&
+            simt::round_to_tf32(-1.0f - 0x1p-11f) == -1.0f - 0x1p-10f,
+        "round_to_tf32: to nearest on 10 mantissa bits, ties away from zero");
 }
 
 // The recurrent layer against the double-precision reference: every cell and option on
@@ -515,6 +557,7 @@ int main() {
     elementwise_ops();
     row_ops();
     gemm_ops();
+    gemm_tf32_ops();
     rnn_forward_ops();
     rnn_backward_ops();
   } catch (const std::exception& e) {

@@ -64,9 +64,18 @@ void scatter_add_columns(const float* dy, const int32_t* ids, float* dtable, int
                          Stream stream);
 void mask_nonzero(const int32_t* ids, uint8_t* mask, int64_t n, Stream stream);
 
-// ---- gemm/gemm_cuda.cu: tiled float32 (the exact path; TF32 tensor cores come later).
+// ---- gemm/gemm_cuda.cu: tiled float32 (the exact path) and TF32 on the tensor cores.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, Stream stream);
+// gemm (and every op's product, the recurrent layer's included, except the persistent
+// forward's own dot products) runs on the TF32 path while this process-wide switch is on
+// (off by default: PyTorch's torch.backends.cuda.matmul.allow_tf32; the backends set it from
+// RECURRENT_CUDA_TF32=1 when they are made).
+void set_tensor_core_gemm(bool on);
+bool tensor_core_gemm();
+// The same on the tensor cores with TF32 operands (10 mantissa bits) and float sums.
+void gemm_tf32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, float beta, float* c, int64_t ldc, Stream stream);
 void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                   int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc,
                   int64_t stride_c, int64_t count, Stream stream);

@@ -8,7 +8,12 @@
 //   the device backend: device memory and a cudaStream_t (the CUDA addon).
 // Sums the table returns as doubles are computed on the device into a scratch buffer the
 // backend keeps (grown to the largest call, counted in memory()) and read back from there.
+// RECURRENT_CUDA_TF32=1, read when a backend is made, runs the products in TF32 on the
+// tensor cores (cuda_ops::set_tensor_core_gemm); else they are float32.
 #pragma once
+#include <cstdlib>
+#include <string>
+
 #include "kernels/backend.h"
 #include "kernels/cuda/cuda_ops.h"
 
@@ -17,6 +22,12 @@ namespace recurrent {
 template <class Memory>
 class CudaOpsBackend : public Memory {
  public:
+  // RECURRENT_CUDA_TF32=1 puts the products on the tensor cores (TF32), for this process.
+  CudaOpsBackend() {
+    const char* tf32 = std::getenv("RECURRENT_CUDA_TF32");
+    cuda_ops::set_tensor_core_gemm(tf32 != nullptr && std::string(tf32) == "1");
+  }
+
   void fill(float* y, float value, int64_t n) override { cuda_ops::fill(y, value, n, stream_); }
   void fill_u8(uint8_t* y, uint8_t value, int64_t n) override { cuda_ops::fill_u8(y, value, n, stream_); }
   void add(const float* a, const float* b, float* y, int64_t n) override { cuda_ops::add(a, b, y, n, stream_); }

@@ -10,6 +10,12 @@
 //   simt_sync()            __syncthreads()
 //   simt_shfl_down(v, d), simt_shfl_xor(v, m)   full-warp shuffles
 //   simt_grid_sync()       grid-wide barrier (cooperative launches only)
+//   simt_mma_tf32(d, a, b, c)  the warp's tensor-core product D[16x8] = A[16x8] B[8x8] + C
+//                          (mma.sync m16n8k8, TF32 operands, float accumulators). Lane l,
+//                          g = l / 4, t = l % 4 holds a[0..3] = A[g][t], A[g+8][t],
+//                          A[g][t+4], A[g+8][t+4]; b[0..1] = B[t][g], B[t+4][g];
+//                          c, d[0..3] = C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1].
+//                          The operands are rounded to TF32 (cvt.rna) first.
 //   threadIdx, blockIdx, blockDim, gridDim      as in CUDA
 //   simt::launch_kernel(grid, block, shared_bytes, stream, kernel, args...)
 //   simt::launch_cooperative(...)
@@ -39,6 +45,20 @@
 #define simt_grid_sync() cooperative_groups::this_grid().sync()
 // A device lambda (nvcc --extended-lambda), capturing by value.
 #define SIMT_LAMBDA [=] __device__
+
+__device__ __forceinline__ unsigned simt_tf32_bits(float x) {
+  unsigned r;
+  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+  return r;
+}
+__device__ __forceinline__ void simt_mma_tf32(float* d, const float* a, const float* b, const float* c) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%10, %11, %12, %13};\n"
+      : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+      : "r"(simt_tf32_bits(a[0])), "r"(simt_tf32_bits(a[1])), "r"(simt_tf32_bits(a[2])), "r"(simt_tf32_bits(a[3])),
+        "r"(simt_tf32_bits(b[0])), "r"(simt_tf32_bits(b[1])), "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]));
+}
 
 namespace simt {
 using Stream = cudaStream_t;
@@ -77,6 +97,7 @@ void launch_cooperative(dim3 grid, dim3 block, size_t shared_bytes, Stream strea
 #define simt_shfl_xor(v, m) ::simt::shfl_xor((v), (m))
 #define simt_grid_sync() ::simt::sync_grid()
 #define SIMT_LAMBDA [=]
+#define simt_mma_tf32(d, a, b, c) ::simt::mma_tf32_m16n8k8((d), (a), (b), (c))
 
 using simt::blockDim;
 using simt::blockIdx;

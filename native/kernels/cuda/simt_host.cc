@@ -32,7 +32,10 @@ struct BlockState {
   std::vector<unsigned char> dynamic;
   std::map<int, std::vector<unsigned char>> statics;
   std::vector<double> exchange;  // one slot per thread, for shuffles
+  std::vector<float> gather;     // kGatherSlots per thread, for the warp's matrix fragments
 };
+
+constexpr int kGatherSlots = 8;
 
 struct Launch {
   std::vector<Fiber> fibers;
@@ -174,6 +177,7 @@ void make_fibers(Launch& L, size_t block_index) {
   fill_uninitialised(b.dynamic);
   b.statics.clear();
   b.exchange.assign(L.threads_per_block, 0.0);
+  b.gather.assign(size_t(L.threads_per_block) * kGatherSlots, 0.0f);
   for (unsigned z = 0; z < L.block.z; ++z)
     for (unsigned y = 0; y < L.block.y; ++y)
       for (unsigned x = 0; x < L.block.x; ++x) {
@@ -286,6 +290,22 @@ T exchange(T value, unsigned other_of_lane(unsigned lane, unsigned arg), unsigne
   return out;
 }
 
+// Every lane's n values (n <= kGatherSlots) of the running fiber's warp, all[lane * n + i];
+// the warp must be full (matrix instructions are).
+void warp_gather(const float* mine, int n, float* all) {
+  Launch& L = running("a warp matrix instruction");
+  const Fiber* f = L.current;
+  std::vector<float>& slots = L.blocks[f->block].gather;
+  const unsigned lane = f->linear % kWarpSize, warp0 = f->linear - lane;
+  if (L.threads_per_block - warp0 < unsigned(kWarpSize))
+    throw SimtError("a warp matrix instruction in a warp that is not full (block size not a multiple of 32)");
+  for (int i = 0; i < n; ++i) slots[size_t(f->linear) * kGatherSlots + i] = mine[i];
+  sync_warp();
+  for (unsigned l = 0; l < unsigned(kWarpSize); ++l)
+    for (int i = 0; i < n; ++i) all[l * n + i] = slots[size_t(warp0 + l) * kGatherSlots + i];
+  sync_warp();
+}
+
 unsigned down_lane(unsigned lane, unsigned delta) { return lane + delta; }
 unsigned xor_lane(unsigned lane, unsigned mask) { return lane ^ mask; }
 
@@ -295,5 +315,35 @@ float shfl_down(float value, unsigned delta) { return exchange<float>(value, dow
 float shfl_xor(float value, unsigned mask) { return exchange<float>(value, xor_lane, mask); }
 double shfl_down(double value, unsigned delta) { return exchange<double>(value, down_lane, delta); }
 double shfl_xor(double value, unsigned mask) { return exchange<double>(value, xor_lane, mask); }
+
+void mma_tf32_m16n8k8(float* d, const float* a, const float* b, const float* c) {
+  float as[kWarpSize * 4], bs[kWarpSize * 2];
+  float ar[4], br[2];
+  for (int i = 0; i < 4; ++i) ar[i] = round_to_tf32(a[i]);
+  for (int i = 0; i < 2; ++i) br[i] = round_to_tf32(b[i]);
+  warp_gather(ar, 4, as);
+  warp_gather(br, 2, bs);
+  // A [16][8] and B [8][8] from the lanes' fragments (the layout of simt.h).
+  float A[16][8], B[8][8];
+  for (unsigned l = 0; l < unsigned(kWarpSize); ++l) {
+    const unsigned g = l / 4, t = l % 4;
+    A[g][t] = as[l * 4 + 0];
+    A[g + 8][t] = as[l * 4 + 1];
+    A[g][t + 4] = as[l * 4 + 2];
+    A[g + 8][t + 4] = as[l * 4 + 3];
+    B[t][g] = bs[l * 2 + 0];
+    B[t + 4][g] = bs[l * 2 + 1];
+  }
+  Launch& L = running("a warp matrix instruction");
+  const unsigned lane = L.current->linear % kWarpSize, g = lane / 4, t = lane % 4;
+  for (int r = 0; r < 4; ++r) {
+    const unsigned row = g + 8 * (r / 2), col = 2 * t + (r % 2);
+    // The products of TF32 values are exact in float; the device sums them in an order of
+    // its own at float precision or better: here in double, rounded once.
+    double sum = c[r];
+    for (int k = 0; k < 8; ++k) sum += double(A[row][k]) * B[k][col];
+    d[r] = static_cast<float>(sum);
+  }
+}
 
 }  // namespace simt

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cuda/tf32.h"
+
 namespace simt {
 
 struct dim3 {
@@ -55,5 +57,9 @@ float shfl_down(float value, unsigned delta);
 float shfl_xor(float value, unsigned mask);
 double shfl_down(double value, unsigned delta);
 double shfl_xor(double value, unsigned mask);
+
+// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 of the running fiber's warp (see
+// simt_mma_tf32 in simt.h for the fragments); the operands rounded as cvt.rna.tf32.f32 does.
+void mma_tf32_m16n8k8(float* d, const float* a, const float* b, const float* c);
 
 }  // namespace simt
