@@ -11,6 +11,8 @@
 // rounded to TF32 (10 mantissa bits) and the products summed in float. About 1e-3 relative
 // off the float32 result, as TF32 is on every GPU; exactly the float32 product of the
 // TF32-rounded operands up to float summation.
+#include <atomic>
+
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/simt.h"
 
@@ -109,7 +111,7 @@ SIMT_KERNEL void gemm_tf32_kernel(bool trans_a, bool trans_b, int64_t m, int64_t
       }
 }
 
-bool tensor_cores = false;
+std::atomic<bool> tensor_cores{false};  // set when a backend is made, read on any thread
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 // the bias gradients column sums of dG, the peephole gradients one reduction.
 //
 // B batch, T steps, I input features, H units, G gates.
+#include <atomic>
 #include <stdexcept>
 
 #include "common/cell_math.h"
@@ -458,8 +459,8 @@ SIMT_KERNEL void persistent_forward_kernel(PersistentArgs a) {
   }
 }
 
-RnnForwardPath forward_path_setting = RnnForwardPath::Auto;
-int64_t units_per_block_limit = 0;  // 0: as many as fit
+std::atomic<RnnForwardPath> forward_path_setting{RnnForwardPath::Auto};
+std::atomic<int64_t> units_per_block_limit{0};  // 0: as many as fit
 
 constexpr int64_t kPersistentMaxBatch = 8;
 constexpr size_t kPersistentSharedBytes = 48 * 1024;  // without opting in to more
@@ -471,7 +472,8 @@ int64_t persistent_units_per_block(const RnnConfig& c) {
   if (c.cell == CellType::Gru && !c.reset_after) return 0;
   const int64_t per_unit = c.units * c.gates() * int64_t(sizeof(float));
   const int64_t fit = std::min<int64_t>(c.units, int64_t(kPersistentSharedBytes) / per_unit);
-  return units_per_block_limit > 0 ? std::min(fit, units_per_block_limit) : fit;
+  const int64_t limit = units_per_block_limit.load();
+  return limit > 0 ? std::min(fit, limit) : fit;
 }
 
 // Blocks of the persistent kernel that can be resident at once (a cooperative launch needs
