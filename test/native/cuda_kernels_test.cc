@@ -348,11 +348,11 @@ void rnn_forward_ops() {
     if (p.c.has_cell_state()) want.insert(want.end(), wc.begin(), wc.end());
 
     std::vector<float> stepwise;
-    for (cuda_ops::RnnForwardPath path : {cuda_ops::RnnForwardPath::Stepwise, cuda_ops::RnnForwardPath::Persistent}) {
-      const bool persistent = path == cuda_ops::RnnForwardPath::Persistent;
+    for (cuda_ops::RnnPath path : {cuda_ops::RnnPath::Stepwise, cuda_ops::RnnPath::Persistent}) {
+      const bool persistent = path == cuda_ops::RnnPath::Persistent;
       if (persistent && !persistent_possible(p.c)) continue;
       // Persistent: 4 units per block, so the 9 units span three blocks that meet at grid syncs.
-      cuda_ops::set_rnn_forward_path(path, persistent ? 4 : 0);
+      cuda_ops::set_rnn_path(path, persistent ? 4 : 0);
       float *dy = to_device(std::vector<float>(B * T * H)), *dhf = to_device(std::vector<float>(B * H)),
             *dcf = to_device(std::vector<float>(B * H)), *cache = to_device(std::vector<float>(cuda_ops::rnn_cache_size(p.c)));
       RnnForwardIO<float> io = p.device_inputs();
@@ -371,7 +371,7 @@ void rnn_forward_ops() {
       for (float* q : {dy, dhf, dcf, cache}) release(q);
     }
   }
-  cuda_ops::set_rnn_forward_path(cuda_ops::RnnForwardPath::Auto);
+  cuda_ops::set_rnn_path(cuda_ops::RnnPath::Auto);
   RnnConfig small;
   small.cell = CellType::Lstm;
   small.batch = 8;
@@ -382,9 +382,9 @@ void rnn_forward_ops() {
   RnnConfig before = small;
   before.cell = CellType::Gru;
   before.reset_after = false;
-  check(cuda_ops::rnn_forward_path_for(small) == cuda_ops::RnnForwardPath::Persistent &&
-            cuda_ops::rnn_forward_path_for(large) == cuda_ops::RnnForwardPath::Stepwise &&
-            cuda_ops::rnn_forward_path_for(before) == cuda_ops::RnnForwardPath::Stepwise,
+  check(cuda_ops::rnn_path_for(small) == cuda_ops::RnnPath::Persistent &&
+            cuda_ops::rnn_path_for(large) == cuda_ops::RnnPath::Stepwise &&
+            cuda_ops::rnn_path_for(before) == cuda_ops::RnnPath::Stepwise,
         "rnn_forward path: persistent for batch <= 8, stepwise above and for GRU resetAfter false");
 }
 
@@ -392,11 +392,11 @@ void rnn_forward_ops() {
 // accumulated onto non-zero starting values.
 void rnn_backward_ops() {
   for (const RnnCase& k : kRnnCases)
-    for (cuda_ops::RnnForwardPath path : {cuda_ops::RnnForwardPath::Stepwise, cuda_ops::RnnForwardPath::Persistent}) {
-    const bool persistent = path == cuda_ops::RnnForwardPath::Persistent;
+    for (cuda_ops::RnnPath path : {cuda_ops::RnnPath::Stepwise, cuda_ops::RnnPath::Persistent}) {
+    const bool persistent = path == cuda_ops::RnnPath::Persistent;
     RnnProblem p(k);
     if (persistent && !persistent_possible(p.c)) continue;
-    cuda_ops::set_rnn_forward_path(path, persistent ? 4 : 0);
+    cuda_ops::set_rnn_path(path, persistent ? 4 : 0);
     const RnnConfig& c = p.c;
     const int64_t B = p.B, T = p.T, I = p.I, H = p.H, GH = p.GH;
     const bool lstm = c.has_cell_state();
@@ -439,7 +439,7 @@ void rnn_backward_ops() {
     g.dbias = k.bias ? ddb : nullptr;
     g.dpeephole = k.peephole ? ddp : nullptr;
     cuda_ops::rnn_backward(c, p.device_weights(), io, cache, g, work, nullptr);
-    const std::string name = std::string("rnn_backward ") + k.name + (persistent ? " (after the persistent forward)" : "") + ": ";
+    const std::string name = std::string("rnn_backward ") + (persistent ? "persistent (3 blocks) " : "stepwise ") + k.name + ": ";
     check_close(to_host(ddx, B * T * I), narrowed(dxd), 1e-5, name + "dx");
     check_close(to_host(ddh0, B * H), narrowed(dh0d), 1e-5, name + "dh0");
     if (lstm) check_close(to_host(ddc0, B * H), narrowed(dc0d), 1e-5, name + "dc0");
@@ -449,7 +449,7 @@ void rnn_backward_ops() {
     if (k.peephole) check_close(to_host(ddp, 3 * H), narrowed(dpd), 1e-5, name + "dpeephole (+=)");
     for (float* q : {cache, work, ddy, ddhf, ddcf, ddx, ddh0, ddc0, ddW, ddU, ddb, ddp}) release(q);
   }
-  cuda_ops::set_rnn_forward_path(cuda_ops::RnnForwardPath::Auto);
+  cuda_ops::set_rnn_path(cuda_ops::RnnPath::Auto);
 }
 
 #if !defined(__CUDACC__)

@@ -121,15 +121,17 @@ void optimizer_update(const OptimizerSpec& spec, int64_t iterations, double lear
 // fills it and backward reads it. Backward also takes a scratch workspace of
 // rnn_backward_workspace_size(config) floats (contents undefined on entry and after).
 int64_t rnn_cache_size(const RnnConfig& config);
-// The forward's two paths: Stepwise (per step a GEMM and a fused kernel) and Persistent
-// (one cooperative launch for the whole sequence, the recurrent kernel kept on chip; not
-// for GRU with reset_after false). Auto, the default, takes the persistent one for batches
-// up to 8 where the layer fits the device's resident blocks. Both give the same bits. The
-// setting is for tests and benchmarks (one per process); max_units_per_block > 0 spreads
-// the persistent kernel's units over more blocks than it needs.
-enum class RnnForwardPath { Auto, Stepwise, Persistent };
-void set_rnn_forward_path(RnnForwardPath path, int64_t max_units_per_block = 0);
-RnnForwardPath rnn_forward_path_for(const RnnConfig& config);
+// The layer's two paths, forward and backward: Stepwise (per step a GEMM and a fused kernel)
+// and Persistent (one cooperative launch for the whole sequence, the recurrent kernel kept
+// on chip; not for GRU with reset_after false). Auto, the default, takes the persistent one
+// for batches up to 8 where the layer fits the device's resident blocks. The forward paths
+// give the same bits; the persistent backward sums dG U^T by block (the same bits run to
+// run, float rounding off the stepwise ones). The setting is for tests and benchmarks (one
+// per process); max_units_per_block > 0 spreads the persistent kernels' units over more
+// blocks than they need. rnn_path_for tells the forward's choice.
+enum class RnnPath { Auto, Stepwise, Persistent };
+void set_rnn_path(RnnPath path, int64_t max_units_per_block = 0);
+RnnPath rnn_path_for(const RnnConfig& config);
 void rnn_forward(const RnnConfig& config, const RnnWeights<float>& weights, const RnnForwardIO<float>& io, float* cache,
                  Stream stream);
 int64_t rnn_backward_workspace_size(const RnnConfig& config);

@@ -184,9 +184,11 @@ SIMT_KERNEL void gru_candidate_kernel(StepArgs a) {
 
 // ---- Backward.
 
+int64_t persistent_units_per_block(const RnnConfig& c);  // below, with the path choice
+
 // Offsets (in floats) of the backward workspace's parts.
 struct WorkspaceLayout {
-  int64_t dg, dg_rec, h_rec, rh, dh, dhm, dc, drh, total;
+  int64_t dg, dg_rec, h_rec, rh, dh, dhm, dc, drh, partial, total;
   explicit WorkspaceLayout(const RnnConfig& c) {
     const int64_t B = c.batch, T = c.steps, H = c.units, GH = c.gates() * H;
     const bool gru_after = c.cell == CellType::Gru && c.reset_after;
@@ -205,6 +207,8 @@ struct WorkspaceLayout {
     dhm = take(B * H);                            // carried: dG_rec U^T of the step just processed
     dc = take(B * H);                             // carried: d c_prev (LSTM)
     drh = take(B * H);                            // GRU reset_before: d (r * h_rec) of this step
+    const int64_t P = persistent_units_per_block(c);
+    partial = take(P > 0 ? 2 * ((H + P - 1) / P) * B * H : 0);  // the persistent backward's [2, blocks, B, H]
     total = at;
   }
 };
@@ -222,7 +226,7 @@ struct BackStepArgs {
   const uint8_t* mask = nullptr;    // [B, T] or null
   const float* recurrent_mask = nullptr;  // [B, H] or null
   const float* dy = nullptr;        // [B, T, H] or null
-  const float* dhm = nullptr;       // [B, H]
+  float* dhm = nullptr;             // [B, H]
   const float* drh = nullptr;       // [B, H] GRU reset_before
   float* dh = nullptr;              // [B, H] carried
   float* dc = nullptr;              // [B, H] carried (LSTM)
@@ -242,11 +246,12 @@ SIMT_DEVICE float incoming_dh(const BackStepArgs& a, int64_t e) {
 
 // SimpleRNN, LSTM, GRU reset_after; and the first half of GRU reset_before (all but the
 // reset gate, which needs d (r * h_rec) from the candidate's product first).
-SIMT_KERNEL void cell_step_backward_kernel(BackStepArgs a) {
-  const int64_t H = a.cfg.units, T = a.cfg.steps, GH = a.cfg.gates() * H, n = a.cfg.batch * H;
+// One (sample, unit) e = b * H + j of step a.s.
+SIMT_DEVICE void backward_cell(const BackStepArgs& a, int64_t e) {
+  const int64_t H = a.cfg.units, T = a.cfg.steps, GH = a.cfg.gates() * H;
   const Activation act = a.cfg.activation, ract = a.cfg.recurrent_activation;
   const bool lstm = a.cfg.cell == CellType::Lstm;
-  for (int64_t e = first_index(); e < n; e += grid_stride()) {
+  {
     const int64_t b = e / H, j = e % H;
     float dh = incoming_dh(a, e);
     const float dc = lstm && !a.cut ? a.dc[e] : 0.0f;
@@ -257,7 +262,7 @@ SIMT_KERNEL void cell_step_backward_kernel(BackStepArgs a) {
       for (int g = 0; g < a.cfg.gates(); ++g) dg[g * H + j] = dgr[g * H + j] = 0.0f;
       a.dh[e] = dh;
       if (lstm) a.dc[e] = dc;
-      continue;
+      return;
     }
     if (a.dy) dh += a.dy[(b * T + a.s) * H + j];
     const float* gate = a.gates + b * GH;
@@ -298,6 +303,86 @@ SIMT_KERNEL void cell_step_backward_kernel(BackStepArgs a) {
           a.dh[e] = direct;
         }
         break;
+    }
+  }
+}
+
+SIMT_KERNEL void cell_step_backward_kernel(BackStepArgs a) {
+  for (int64_t e = first_index(); e < a.cfg.batch * a.cfg.units; e += grid_stride()) backward_cell(a, e);
+}
+
+// Where step s's parts of the cache and of dG are.
+struct StepBases {
+  const float* gates;   // cache [T, B, GH]
+  const float* h_prev;  // cache [T, B, H]
+  const float* c_prev;
+  const float* extra;
+  float* dg;            // [B, T, GH]
+  float* dg_rec;
+};
+
+RECURRENT_HD inline void place_step(BackStepArgs& a, const StepBases& at, int64_t s) {
+  const int64_t B = a.cfg.batch, T = a.cfg.steps, H = a.cfg.units, GH = a.cfg.gates() * H;
+  a.s = s;
+  a.t = a.cfg.go_backwards ? T - 1 - s : s;
+  a.cut = a.cfg.truncate_steps > 0 && s + 1 < T && (s + 1) % a.cfg.truncate_steps == 0;
+  a.gates = at.gates + s * B * GH;
+  a.h_prev = at.h_prev + s * B * H;
+  a.c_prev = at.c_prev + s * B * H;
+  a.extra = at.extra + s * B * H;
+  a.dg = at.dg + a.t * GH;
+  a.dg_rec = at.dg_rec + a.t * GH;
+}
+
+// ---- The persistent backward: one cooperative launch for the whole reversed sequence,
+// each block owning the units of the persistent forward (and its columns of the recurrent
+// kernel, in shared memory). Per step: (A) each thread turns the gradient reaching its
+// (sample, unit) into dG; (B) each block multiplies its units' columns of dG_rec
+// by its columns of U^T, a partial dG_rec U^T for every unit; grid sync; (C) each unit's
+// owner adds the blocks' partials in block order. The partials alternate between two
+// buffers, so step s-1's (B) never overwrites what step s's (C) still reads. Summed by block,
+// not in one GEMM's column order: the same bits run to run, not the stepwise path's.
+struct PersistentBackArgs {
+  BackStepArgs a;
+  StepBases at;
+  const float* recurrent_kernel = nullptr;  // [H, GH]
+  int64_t per_block = 0;
+  float* partial = nullptr;  // [2, blocks, B, H]
+};
+
+SIMT_KERNEL void persistent_backward_kernel(PersistentBackArgs p) {
+  SIMT_DYNAMIC_SHARED(float, u);  // [H, G, per_block], as the persistent forward's
+  BackStepArgs a = p.a;
+  const int64_t B = a.cfg.batch, T = a.cfg.steps, H = a.cfg.units, G = a.cfg.gates(), GH = G * H, P = p.per_block;
+  const int64_t blocks = gridDim.x, j0 = int64_t(blockIdx.x) * P;
+  for (int64_t e = threadIdx.x; e < H * G * P; e += blockDim.x) {
+    const int64_t jj = e % P, g = (e / P) % G, k = e / (P * G), j = j0 + jj;
+    u[e] = j < H ? p.recurrent_kernel[k * GH + g * H + j] : 0.0f;
+  }
+  simt_sync();
+  for (int64_t s = T - 1; s >= 0; --s) {
+    place_step(a, p.at, s);
+    for (int64_t e = threadIdx.x; e < B * P; e += blockDim.x) {
+      const int64_t b = e / P, j = j0 + e % P;
+      if (j < H) backward_cell(a, b * H + j);
+    }
+    simt_sync();  // (B) reads only this block's columns of dG_rec
+    float* part = p.partial + (s % 2) * blocks * B * H;
+    for (int64_t e = threadIdx.x; e < B * H; e += blockDim.x) {
+      const int64_t b = e / H, k = e % H;
+      const float* row = a.dg_rec + b * T * GH;
+      float sum = 0.0f;
+      for (int64_t g = 0; g < G; ++g)
+        for (int64_t jj = 0; jj < P && j0 + jj < H; ++jj) sum += row[g * H + j0 + jj] * u[(k * G + g) * P + jj];
+      part[(int64_t(blockIdx.x) * B + b) * H + k] = sum;
+    }
+    simt_grid_sync();
+    for (int64_t e = threadIdx.x; e < B * P; e += blockDim.x) {
+      const int64_t b = e / P, j = j0 + e % P;
+      if (j >= H) continue;
+      float sum = 0.0f;
+      for (int64_t blk = 0; blk < blocks; ++blk) sum += part[(blk * B + b) * H + j];
+      a.dhm[b * H + j] = sum;
     }
   }
 }
@@ -459,7 +544,7 @@ SIMT_KERNEL void persistent_forward_kernel(PersistentArgs a) {
   }
 }
 
-std::atomic<RnnForwardPath> forward_path_setting{RnnForwardPath::Auto};
+std::atomic<RnnPath> path_setting{RnnPath::Auto};
 std::atomic<int64_t> units_per_block_limit{0};  // 0: as many as fit
 
 constexpr int64_t kPersistentMaxBatch = 8;
@@ -476,30 +561,37 @@ int64_t persistent_units_per_block(const RnnConfig& c) {
   return limit > 0 ? std::min(fit, limit) : fit;
 }
 
-// Blocks of the persistent kernel that can be resident at once (a cooperative launch needs
-// them all); the emulation runs any number.
-int64_t persistent_capacity(size_t shared_bytes) {
+// Blocks of `kernel` (a persistent one) that can be resident at once (a cooperative launch
+// needs them all); the emulation runs any number.
+template <class Kernel>
+int64_t persistent_capacity(Kernel kernel, size_t shared_bytes) {
 #if defined(__CUDACC__)
   int device = 0, sms = 0, per_sm = 0;
   if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess ||
-      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, persistent_forward_kernel, kPersistentThreads, shared_bytes) != cudaSuccess) {
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kPersistentThreads, shared_bytes) != cudaSuccess) {
     cudaGetLastError();
     return 0;
   }
   return int64_t(sms) * per_sm;
 #else
+  (void)kernel;
   (void)shared_bytes;
   return int64_t(1) << 30;
 #endif
 }
 
-bool use_persistent(const RnnConfig& c) {
-  if (forward_path_setting == RnnForwardPath::Stepwise) return false;
+// Whether the forward (or the backward) of this layer takes the persistent path.
+bool use_persistent(const RnnConfig& c, bool backward) {
+  if (path_setting == RnnPath::Stepwise) return false;
   const int64_t P = persistent_units_per_block(c);
-  const bool fits = P > 0 && (c.units + P - 1) / P <= persistent_capacity(size_t(c.units * c.gates() * P) * sizeof(float));
-  if (forward_path_setting == RnnForwardPath::Persistent) {
+  const size_t shared = size_t(c.units * c.gates() * (P > 0 ? P : 0)) * sizeof(float);
+  const int64_t capacity = P <= 0 ? 0
+                           : backward ? persistent_capacity(persistent_backward_kernel, shared)
+                                      : persistent_capacity(persistent_forward_kernel, shared);
+  const bool fits = P > 0 && (c.units + P - 1) / P <= capacity;
+  if (path_setting == RnnPath::Persistent) {
     if (!fits)
-      throw std::invalid_argument("the persistent recurrent forward cannot take this layer (GRU resetAfter false, or its recurrent kernel does not fit the device's resident blocks)");
+      throw std::invalid_argument("the persistent recurrent layer cannot take this layer (GRU resetAfter false, or its recurrent kernel does not fit the device's resident blocks)");
     return true;
   }
   return fits && c.batch <= kPersistentMaxBatch;
@@ -515,12 +607,12 @@ void copy_or_zero(float* dst, const float* src, int64_t n, simt::Stream s) {
 
 int64_t rnn_cache_size(const RnnConfig& config) { return CacheLayout(config).total; }
 
-void set_rnn_forward_path(RnnForwardPath path, int64_t max_units_per_block) {
-  forward_path_setting = path;
+void set_rnn_path(RnnPath path, int64_t max_units_per_block) {
+  path_setting = path;
   units_per_block_limit = max_units_per_block;
 }
-RnnForwardPath rnn_forward_path_for(const RnnConfig& config) {
-  return use_persistent(config) ? RnnForwardPath::Persistent : RnnForwardPath::Stepwise;
+RnnPath rnn_path_for(const RnnConfig& config) {
+  return use_persistent(config, false) ? RnnPath::Persistent : RnnPath::Stepwise;
 }
 
 void rnn_forward(const RnnConfig& cfg, const RnnWeights<float>& w, const RnnForwardIO<float>& io, float* cache,
@@ -554,7 +646,7 @@ void rnn_forward(const RnnConfig& cfg, const RnnWeights<float>& w, const RnnForw
   a.rh = cache + L.rh;
   float* h_rec = io.recurrent_mask ? cache + L.h_rec : h;
   a.h_rec = h_rec;
-  if (use_persistent(cfg)) {
+  if (use_persistent(cfg, false)) {
     PersistentArgs p;
     p.cfg = cfg;
     p.per_block = persistent_units_per_block(cfg);
@@ -634,24 +726,30 @@ void rnn_backward(const RnnConfig& cfg, const RnnWeights<float>& w, const RnnFor
   a.drh = drh;
   a.dh = dh;
   a.dc = dc;
-  const int64_t row = T * GH;  // the stride between samples' rows of dG at one step
-  for (int64_t s = T - 1; s >= 0; --s) {
-    a.s = s;
-    a.t = cfg.go_backwards ? T - 1 - s : s;
-    a.cut = cfg.truncate_steps > 0 && s + 1 < T && (s + 1) % cfg.truncate_steps == 0;
-    a.gates = cache + L.gates + s * B * GH;
-    a.h_prev = cache + L.h_prev + s * B * H;
-    a.c_prev = cache + L.c_prev + s * B * H;
-    a.extra = cache + L.extra + s * B * H;
-    a.dg = dg + a.t * GH;
-    a.dg_rec = dg_rec + a.t * GH;
-    simt::launch_kernel(dim3(blocks(B * H)), dim3(kThreads), 0, st, cell_step_backward_kernel, a);
-    if (!reset_before) {
-      gemm(false, true, B, H, GH, 1.0f, a.dg_rec, row, w.recurrent_kernel, GH, 0.0f, dhm, H, stream);
-    } else {
-      gemm(false, true, B, H, H, 1.0f, a.dg + 2 * H, row, w.recurrent_kernel + 2 * H, GH, 0.0f, drh, H, stream);
-      simt::launch_kernel(dim3(blocks(B * H)), dim3(kThreads), 0, st, gru_reset_gate_backward_kernel, a);
-      gemm(false, true, B, H, 2 * H, 1.0f, a.dg, row, w.recurrent_kernel, GH, 0.0f, dhm, H, stream);
+  const StepBases at{cache + L.gates, cache + L.h_prev, cache + L.c_prev, cache + L.extra, dg, dg_rec};
+  if (use_persistent(cfg, true)) {
+    PersistentBackArgs p;
+    p.a = a;
+    p.at = at;
+    p.recurrent_kernel = w.recurrent_kernel;
+    p.per_block = persistent_units_per_block(cfg);
+    p.partial = workspace + W.partial;
+    const int64_t grid = (H + p.per_block - 1) / p.per_block;
+    const size_t shared = size_t(H * cfg.gates() * p.per_block) * sizeof(float);
+    simt::launch_cooperative(dim3(static_cast<unsigned>(grid)), dim3(kPersistentThreads), shared, st,
+                             persistent_backward_kernel, p);
+  } else {
+    const int64_t row = T * GH;  // the stride between samples' rows of dG at one step
+    for (int64_t s = T - 1; s >= 0; --s) {
+      place_step(a, at, s);
+      simt::launch_kernel(dim3(blocks(B * H)), dim3(kThreads), 0, st, cell_step_backward_kernel, a);
+      if (!reset_before) {
+        gemm(false, true, B, H, GH, 1.0f, a.dg_rec, row, w.recurrent_kernel, GH, 0.0f, dhm, H, stream);
+      } else {
+        gemm(false, true, B, H, H, 1.0f, a.dg + 2 * H, row, w.recurrent_kernel + 2 * H, GH, 0.0f, drh, H, stream);
+        simt::launch_kernel(dim3(blocks(B * H)), dim3(kThreads), 0, st, gru_reset_gate_backward_kernel, a);
+        gemm(false, true, B, H, 2 * H, 1.0f, a.dg, row, w.recurrent_kernel, GH, 0.0f, dhm, H, stream);
+      }
     }
   }
   if (g.dh0)
