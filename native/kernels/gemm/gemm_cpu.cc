@@ -145,8 +145,8 @@ void gemm_block(const GemmTask& x, float* a_pack, float* b_pack, int64_t i_lo, i
       }
       for (int64_t i0 = i_lo; i0 < i_hi; i0 += x.block_m) {
         const int64_t mc = std::min(x.block_m, i_hi - i0);
-        // A few rows (a batch of 1..4): two panels per call, see GemmMicrokernel.
-        const int64_t step = mc <= mr / 3 ? 2 * nr : nr;
+        // Short tiles (a batch of 1..4): several panels per call, see gemm_panels_per_call.
+        const int64_t step = gemm_panels_per_call(static_cast<int>(std::min(mc, mr)), static_cast<int>(mr)) * nr;
         pack_a(x.trans_a, x.a, x.lda, x.alpha, i0, mc, k0, kc, mr, a_pack);
         for (int64_t jp = js; jp < je; jp += step) {
           const float* b_panel = b_block + ((jp - js) / nr) * kc * nr;
@@ -238,7 +238,7 @@ void sgemm_packed_serial(bool trans_a, int64_t m, float alpha, const float* a, i
   if (a_pack.size() < need) a_pack.resize(need);
   for (int64_t i0 = 0; i0 < m; i0 += block_m) {
     const int64_t mc = std::min(block_m, m - i0);
-    const int64_t step = mc <= mr / 3 ? 2 * nr : nr;  // a few rows: two panels per call
+    const int64_t step = gemm_panels_per_call(static_cast<int>(std::min(mc, mr)), static_cast<int>(mr)) * nr;  // short tiles: several panels per call
     if (beta != 0.0f && beta != 1.0f) {
       for (int64_t i = 0; i < count; ++i)
         for (int64_t r = 0; r < mc; ++r)

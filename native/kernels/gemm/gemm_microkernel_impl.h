@@ -60,14 +60,14 @@ struct GemmVectorDispatch<R, MR, NV, 0> {
   static void run(int, int64_t, const float*, const float*, int64_t, float*, int64_t, bool, int) {}
 };
 
-// Rows up to MR / 3 may span two panels: a short tile needs more independent chains to
-// hide the FMA latency.
+// Short tiles may span several panels (gemm_panels_per_call): they need more independent
+// chains to hide the FMA latency and more streams of B in flight.
 template <int R, int MR, int NV>
 struct GemmRowDispatch {
   static void run(int rows, int64_t k, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc,
                   bool accumulate, int cols) {
     if (rows == R) {
-      constexpr int kMaxVectors = R <= MR / 3 ? 2 * NV : NV;
+      constexpr int kMaxVectors = gemm_panels_per_call(R, MR) * NV;
       const int vectors = (cols + V::kWidth - 1) / V::kWidth;
       GemmVectorDispatch<R, MR, NV, kMaxVectors>::run(vectors, k, a, b, b_stride, c, ldc, accumulate, cols);
     } else {
