@@ -2,6 +2,7 @@
 // built with the public API, trained one batch at a time with trainOnBatch (forward, loss,
 // backward through time, optimizer update: one native call), or predictOnBatch for W6.
 import { layers, optimizers, sequential, Sequential, Tensor, tensor } from '../lib/index';
+import type { Backend } from '../lib/models/native_model';
 import { Layer, RecurrentLayer } from '../lib/layers/index';
 import { LayerSpec, Mode, ModelWorkload } from './model_workloads';
 import { timeIt, Timing } from './support/timing';
@@ -27,9 +28,9 @@ function layerOf(spec: LayerSpec, frozenEmbedding: boolean): Layer {
   }
 }
 
-export function buildModel(w: ModelWorkload, mode: Mode): Sequential {
+export function buildModel(w: ModelWorkload, mode: Mode, backend?: Backend): Sequential {
   const inputShape = w.input.kind === 'tokens' ? [w.steps] : [w.steps, w.input.size];
-  const model = sequential(w.layers.map((l) => layerOf(l, mode === 'train-frozen-embedding')), { inputShape, seed: 1 });
+  const model = sequential(w.layers.map((l) => layerOf(l, mode === 'train-frozen-embedding')), { inputShape, seed: 1, ...(backend ? { backend } : {}) });
   if (w.optimizer && w.loss) {
     const o = w.optimizer;
     const optimizer = o.type === 'adam'
@@ -92,8 +93,8 @@ export function modelForwardFlops(w: ModelWorkload): number {
   return flops;
 }
 
-export async function timeModel(w: ModelWorkload, mode: Mode, budgetMs: number): Promise<Timing> {
-  const model = buildModel(w, mode);
+export async function timeModel(w: ModelWorkload, mode: Mode, budgetMs: number, backend?: Backend): Promise<Timing> {
+  const model = buildModel(w, mode, backend);
   const { x, y } = workloadData(w);
   const step = mode === 'forward' ? () => model.predictOnBatch(x) : () => model.trainOnBatch(x, y!);
   return timeIt(step, { budgetMs, warmup: 2, minIters: 3 });

@@ -7,7 +7,9 @@
 // of the limit it reaches; and a fidelity check against PyTorch with identical weights.
 //
 //   node dist/bench/run.js [--quick] [--workloads W2,W3] [--compare torch,tfjs,onednn] [--threads N]
-//                          [--no-fidelity] [--json FILE] [--markdown FILE]
+//                          [--no-fidelity] [--no-cuda] [--json FILE] [--markdown FILE]
+// Where the CUDA backend has a device, the table gains CUDA columns: the same models on
+// cudaBackend beside PyTorch's on CUDA (cuDNN, TF32 off).
 //
 // Ratios are peer time / recurrent time, both measured in this run with the same thread
 // count; no ratio is printed against a PyTorch that uses the reference BLAS.
@@ -16,7 +18,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { cpu, packageRoot } from '../lib/native';
+import { cudaBackend } from '../lib/models/native_model';
+import { cpu, cuda, packageRoot } from '../lib/native';
 import { loadModelWorkloads, Mode, ModelWorkload, modesOf, PeerResult } from './model_workloads';
 import { buildModel, modelForwardFlops, timeModel, workloadData } from './models';
 import { OnednnLayer, onednnPeer, OnednnReport } from './peers/onednn_peer';
@@ -154,6 +157,13 @@ function onednnMs(report: OnednnReport, w: ModelWorkload): number | undefined {
   return mine.reduce((sum, r) => sum + r.ms_median!, 0);
 }
 
+// The CUDA columns: ours on the GPU, PyTorch's on the GPU, and their ratio.
+function gpuCells(ours: Timing | undefined, torchCuda: PeerResult | undefined): string[] {
+  if (!ours) return ['-', '-', '-'];
+  const theirs = torchCuda?.ms_median;
+  return [ours.msMedian.toFixed(1), theirs != null ? theirs.toFixed(1) : '-', theirs != null ? `${(theirs / ours.msMedian).toFixed(2)}x` : '-'];
+}
+
 function peerCell(r: PeerResult | undefined, ours: Timing, ratioAllowed: boolean): [string, string] {
   if (!r) return ['-', '-'];
   if (r.ms_median === null) return [r.ms_lower_bound ? `>${(r.ms_lower_bound / 1000).toFixed(1)} s` : 'cannot', r.ms_lower_bound && ratioAllowed ? `>${(r.ms_lower_bound / ours.msMedian).toFixed(0)}x` : '-'];
@@ -180,13 +190,23 @@ async function main(argv: string[]): Promise<void> {
   const peak = measurePeak(threads);
 
   const ours = new Map<string, Timing>();
+  // Where the CUDA backend has a device: the same models on it, and PyTorch's on CUDA.
+  const gpu = cuda();
+  const onGpu = gpu.binding !== undefined && !argv.includes('--no-cuda');
+  const oursGpu = new Map<string, Timing>();
   for (const w of workloads) {
     for (const mode of modesOf(w)) {
       const t = await timeModel(w, mode, budgetMs);
       ours.set(`${w.id}/${mode}`, t);
       process.stderr.write(`recurrent ${w.id} ${mode}: ${t.msMedian.toFixed(2)} ms\n`);
+      if (onGpu) {
+        const g = await timeModel(w, mode, budgetMs, cudaBackend);
+        oursGpu.set(`${w.id}/${mode}`, g);
+        process.stderr.write(`recurrent cuda ${w.id} ${mode}: ${g.msMedian.toFixed(2)} ms\n`);
+      }
     }
   }
+  if (!onGpu) process.stderr.write(`no CUDA column: ${gpu.binding ? '--no-cuda' : gpu.reason ?? 'no CUDA device'}\n`);
   const ids = workloads.map((w) => w.id);
   const skipped = (why: string): PeerReport => ({ results: [], error: why });
   process.stderr.write('running the peers...\n');
@@ -198,6 +218,7 @@ async function main(argv: string[]): Promise<void> {
   const tfjsCpu = compare.includes('tfjs') || compare.includes('tfjs-cpu') ? tfjsPeer('cpu', ids, quick) : skipped('not compared');
   const tfjsWasm = compare.includes('tfjs') || compare.includes('tfjs-wasm') ? tfjsPeer('wasm', ids, quick) : skipped('not compared');
   const torchRatios = torch.ratio_allowed === true;
+  const torchGpu = onGpu && compare.includes('torch') ? torchPeer(ids, threads, quick, false, 'cuda') : skipped('not compared');
 
   const fidelities: Fidelity[] = [];
   if (!argv.includes('--no-fidelity') && compare.includes('torch') && !torch.error) {
@@ -210,7 +231,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const header = ['workload', 'mode', 'recurrent ms', 'samples/s', 'GFLOP/s', '% peak', 'torch ms', 'vs torch', 'torch-ftz ms', 'vs torch-ftz',
-    'onednn RNN ms', 'vs onednn', 'tfjs-cpu ms', 'vs tfjs-cpu', 'tfjs-wasm ms', 'vs tfjs-wasm'];
+    'onednn RNN ms', 'vs onednn', 'tfjs-cpu ms', 'vs tfjs-cpu', 'tfjs-wasm ms', 'vs tfjs-wasm',
+    ...(onGpu ? ['cuda ms', 'torch-cuda ms', 'cuda vs torch-cuda'] : [])];
   const rows: string[][] = [];
   const records: unknown[] = [];
   for (const w of workloads) {
@@ -226,9 +248,11 @@ async function main(argv: string[]): Promise<void> {
       const [wasmMs, wasmX] = peerCell(find(tfjsWasm), t, true);
       rows.push([w.id, mode, `${t.msMedian.toFixed(1)} [${t.msMin.toFixed(1)}-${t.msMax.toFixed(1)}]`, (w.batch / (t.msMedian / 1000)).toFixed(0),
         gflops.toFixed(1), peak.gflops ? `${((100 * gflops) / peak.gflops).toFixed(0)}%` : '-', torchMs, torchX, ftzMs, ftzX,
-        dnn !== undefined ? dnn.toFixed(1) : '-', dnn !== undefined ? `${(dnn / t.msMedian).toFixed(2)}x` : '-', cpuMs, cpuX, wasmMs, wasmX]);
+        dnn !== undefined ? dnn.toFixed(1) : '-', dnn !== undefined ? `${(dnn / t.msMedian).toFixed(2)}x` : '-', cpuMs, cpuX, wasmMs, wasmX,
+        ...(onGpu ? gpuCells(oursGpu.get(`${w.id}/${mode}`), find(torchGpu)) : [])]);
       records.push({ workload: w.id, mode, recurrent: t, samplesPerSecond: w.batch / (t.msMedian / 1000), gflops, torch: find(torch),
-        torchFlushDenormal: find(torchFtz), onednnRecurrentLayersMs: dnn, tfjsCpu: find(tfjsCpu), tfjsWasm: find(tfjsWasm) });
+        torchFlushDenormal: find(torchFtz), onednnRecurrentLayersMs: dnn, tfjsCpu: find(tfjsCpu), tfjsWasm: find(tfjsWasm),
+        ...(onGpu ? { cuda: oursGpu.get(`${w.id}/${mode}`), torchCuda: find(torchGpu) } : {}) });
     }
   }
   const date = new Date().toISOString();
@@ -238,6 +262,7 @@ async function main(argv: string[]): Promise<void> {
     `sgemm peak (numpy, ${peak.blas ?? '?'}): ${peak.gflops ? `${peak.gflops.toFixed(1)} GFLOP/s` : peak.error}`,
     `PyTorch ${torch.torch ?? '-'} (BLAS ${torch.blas?.kind ?? '?'}${torch.omp_wait_policy ? `, OMP_WAIT_POLICY=${torch.omp_wait_policy}` : ''})${torch.error ? `: ${torch.error}` : ''}${!torchRatios && !torch.error ? ': no ratio, not an optimized BLAS' : ''}; torch-ftz: the same with torch.set_flush_denormal(True)${torchFtz.error ? ` (${torchFtz.error})` : ''}`,
     `oneDNN ${onednn.onednn ?? '-'}${onednn.error ? `: ${onednn.error}` : ': the recurrent layers alone (forward + backward, weights reordered each step), denormals flushed'}`,
+    ...(onGpu ? [`CUDA: ${gpu.devices.map((d) => d.name).join(', ')}; ours float32 (RECURRENT_CUDA_TF32=${process.env.RECURRENT_CUDA_TF32 ?? 'unset'}), PyTorch CUDA with cuDNN, TF32 off${torchGpu.error ? ` (${torchGpu.error})` : ''}`] : []),
     `TensorFlow.js ${tfjsCpu.tfjs ?? tfjsWasm.tfjs ?? '-'}${tfjsCpu.error ? ` (cpu: ${tfjsCpu.error})` : ''}${tfjsWasm.error ? ` (wasm: ${tfjsWasm.error})` : ''}`,
   ];
   const notes = [...new Set([...(tfjsCpu.notes ?? []), ...(tfjsWasm.notes ?? [])])];
@@ -258,7 +283,8 @@ async function main(argv: string[]): Promise<void> {
   fs.mkdirSync(path.dirname(markdownFile), { recursive: true });
   fs.writeFileSync(jsonFile, JSON.stringify({ date, machine: m, loadavg: os.loadavg(), peak, torch: { ...torch, results: undefined },
     torchFlushDenormal: { ...torchFtz, results: undefined }, onednn, tfjsCpu: { ...tfjsCpu, results: undefined },
-    tfjsWasm: { ...tfjsWasm, results: undefined }, results: records, fidelity: fidelities }, null, 2));
+    tfjsWasm: { ...tfjsWasm, results: undefined }, ...(onGpu ? { cuda: { devices: gpu.devices }, torchCuda: { ...torchGpu, results: undefined } } : {}),
+    results: records, fidelity: fidelities }, null, 2));
   fs.writeFileSync(markdownFile, `${markdown}\n`);
   process.stderr.write(`wrote ${jsonFile} and ${markdownFile}\n`);
 }

@@ -60,7 +60,7 @@ function missingTfjs(backend: 'cpu' | 'wasm'): string | undefined {
   return undefined;
 }
 
-export function torchPeer(ids: string[], threads: number, quick: boolean, flushDenormal = false): PeerReport {
+export function torchPeer(ids: string[], threads: number, quick: boolean, flushDenormal = false, device: 'cpu' | 'cuda' = 'cpu'): PeerReport {
   const python = process.env.RECURRENT_BENCH_PYTHON ?? '/usr/bin/python3';
   const missing = missingTorch(python);
   if (missing) {
@@ -73,8 +73,9 @@ export function torchPeer(ids: string[], threads: number, quick: boolean, flushD
   // barriers (at load 8, OMP_WAIT_POLICY=PASSIVE made W2 six times faster): set
   // OMP_WAIT_POLICY=PASSIVE in the environment to measure that way; the report says which.
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-  const flags = flushDenormal ? ['--flush-denormal'] : [];
-  return runPeer(python, [script, '--threads', String(threads), '--workloads', ids.join(','), '--budget', quick ? '0.5' : '3', ...flags], env, 'the PyTorch peer');
+  const flags = [...(flushDenormal ? ['--flush-denormal'] : []), ...(device === 'cuda' ? ['--device', 'cuda'] : [])];
+  return runPeer(python, [script, '--threads', String(threads), '--workloads', ids.join(','), '--budget', quick ? '0.5' : '3', ...flags], env,
+    device === 'cuda' ? 'the PyTorch CUDA peer' : 'the PyTorch peer');
 }
 
 export function tfjsPeer(backend: 'cpu' | 'wasm', ids: string[], quick: boolean): PeerReport {

@@ -2,7 +2,7 @@
 """PyTorch peer for the whole-model benchmark: the models W1-W7 of WORKLOADS.md, built from
 bench/model_workloads.json, with their loss and optimizer.
 
-    /usr/bin/python3 bench/peers/torch_models.py --threads 2 [--workloads W1,W2] [--budget 3] [--flush-denormal]
+    /usr/bin/python3 bench/peers/torch_models.py --threads 2 [--workloads W1,W2] [--budget 3] [--flush-denormal] [--device cuda]
     /usr/bin/python3 bench/peers/torch_models.py --fidelity IN.safetensors --out OUT.safetensors
 
 Timing. A training step is forward + loss + backward through time + optimizer.step() on one
@@ -408,22 +408,28 @@ def keras_optimizer_step(w, params, state, t):
 
 # ---- timing ---------------------------------------------------------------------------
 
-def run_workload(w, budget_s):
+def run_workload(w, budget_s, device="cpu"):
     gen = torch.Generator().manual_seed(1234)
     weights = keras_initial_weights(w, gen)
     x, y = synthetic_batch(w, gen)
+    x = x.to(device)
+    y = y.to(device) if y is not None else None
+    # On a GPU the step is queued: wait for it, so each timed step is the step itself.
+    wait = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     modes = (["train"] + (["train-frozen-embedding"] if w.get("frozenEmbeddingVariant") else [])) if w["train"] else ["forward"]
     results = []
     for mode in modes:
         model = WorkloadModel(w)
         model.load_keras(weights)
-        note = ""
+        model.to(device)
+        note = "" if device == "cpu" else f"on {torch.cuda.get_device_name()} (cuDNN, TF32 off)"
         if mode == "forward":
             model.eval()
 
             def step():
                 with torch.no_grad():
                     model.predictions(model(x))
+                wait()
         else:
             if mode == "train-frozen-embedding":
                 model.freeze_embeddings()
@@ -435,6 +441,7 @@ def run_workload(w, budget_s):
                 loss = loss_fn(w, model, model(x), y)
                 loss.backward()
                 opt.step()
+                wait()
         times = time_it(step, budget_s if mode != "forward" else budget_s / 2, 3, 200)
         med = statistics.median(times)
         results.append({
@@ -498,6 +505,8 @@ def main():
     ap.add_argument("--fidelity", metavar="IN", help="run the model of IN (safetensors, see above) instead of timing")
     ap.add_argument("--out", metavar="OUT", help="with --fidelity: where to write the results")
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="with --fidelity")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="cuda: the models on the GPU (cuDNN), float32 with TF32 off, as recurrent's default")
     ap.add_argument("--flush-denormal", action="store_true",
                     help="torch.set_flush_denormal(True): denormal floats read and written as zero, as TensorFlow "
                          "and recurrent run their kernels")
@@ -524,11 +533,17 @@ def main():
     if not chosen:
         ap.error(f"no workload matches {args.workloads!r}; known: {', '.join(w['id'] for w in WORKLOADS)}")
 
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            print("PyTorch sees no CUDA device", file=sys.stderr)
+            sys.exit(3)
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     load_before = os.getloadavg()
     results = []
     for w in chosen:
-        results += run_workload(w, args.budget)
-    json.dump({"torch": torch.__version__, "blas": blas, "ratio_allowed": ratio_allowed, "flush_denormal": flushing,
+        results += run_workload(w, args.budget, args.device)
+    json.dump({"torch": torch.__version__, "device": args.device, "blas": blas, "ratio_allowed": ratio_allowed, "flush_denormal": flushing,
                "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
                "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
                "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "results": results},
